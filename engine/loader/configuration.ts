@@ -1,0 +1,26 @@
+import type { SourceLocation } from '../config/diagnostics.js';
+import type { ArtifactLookup, LocalEntryValue } from '../runtime.js';
+import type { Sequence } from '../sequence.js';
+
+/** An artifact with the place it was defined, so that a duplicate can name both files. */
+interface Defined<T> {
+  readonly value: T;
+  readonly loc: SourceLocation;
+}
+
+/**
+ * The artifacts of one loaded configuration (a config folder, or one Synapse `<definitions>` file): named
+ * sequences and local entries. Keys are looked up here first; the registry comes after (reference §4.1).
+ */
+export class Configuration implements ArtifactLookup {
+  readonly sequences = new Map<string, Defined<Sequence>>();
+  readonly localEntries = new Map<string, Defined<LocalEntryValue>>();
+
+  sequence(key: string): Sequence | undefined {
+    return this.sequences.get(key)?.value;
+  }
+
+  localEntry(key: string): LocalEntryValue | undefined {
+    return this.localEntries.get(key)?.value;
+  }
+}

@@ -1,0 +1,163 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { ConfigNode, SYNAPSE_NS } from '../config/config-node.js';
+import { Diagnostics } from '../config/diagnostics.js';
+import { readXmlConfig } from '../config/xml-reader.js';
+import { readYamlConfig } from '../config/yaml-reader.js';
+import type { MediatorRegistry } from '../mediator.js';
+import type { LocalEntryValue } from '../runtime.js';
+import { compileSequence } from '../sequence.js';
+import { firstChildElement } from '../xml/dom.js';
+import { Compiler } from './compiler.js';
+import { Configuration } from './configuration.js';
+import { UNSUPPORTED_ARTIFACTS } from './unsupported.js';
+
+export interface LoadResult {
+  readonly configuration: Configuration;
+  readonly diagnostics: Diagnostics;
+}
+
+/** The folders of a config directory that hold artifacts, in load order (design.md §4). */
+export const ARTIFACT_FOLDERS = ['local-entries', 'sequences'] as const;
+
+const CONFIG_EXTENSIONS = new Set(['.xml', '.yaml', '.yml']);
+
+/** Reads one XML or YAML configuration file into its root element; problems go to `diagnostics`. */
+export function readConfigFile(file: string, diagnostics: Diagnostics): ConfigNode | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    diagnostics.error({ file, line: 1, column: 1 }, `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return undefined;
+  }
+  return parseConfigText(text, file, diagnostics);
+}
+
+export function parseConfigText(text: string, file: string, diagnostics: Diagnostics): ConfigNode | undefined {
+  const ext = extname(file).toLowerCase();
+  return ext === '.yaml' || ext === '.yml' ? readYamlConfig(text, file, diagnostics) : readXmlConfig(text, file, diagnostics);
+}
+
+/**
+ * Loads configuration files into one Configuration: named sequences and local entries, from single-artifact
+ * files or Synapse `<definitions>` files, which are split into their artifacts. Every problem of every file is
+ * collected; the caller decides whether errors are fatal.
+ */
+export class ConfigLoader {
+  readonly configuration = new Configuration();
+  readonly diagnostics = new Diagnostics();
+  private readonly compiler: Compiler;
+
+  constructor(mediatorTypes: MediatorRegistry) {
+    this.compiler = new Compiler(mediatorTypes, this.diagnostics, this.configuration);
+  }
+
+  /** Loads files (and the XML/YAML files of folders given), then runs the cross-file checks. */
+  load(paths: readonly string[]): LoadResult {
+    for (const path of paths) this.loadPath(path);
+    return this.finish();
+  }
+
+  /** Loads a config directory: its local-entries/ and sequences/ folders. */
+  loadFolder(dir: string): LoadResult {
+    for (const folder of ARTIFACT_FOLDERS) {
+      const path = join(dir, folder);
+      if (existsSync(path)) this.loadPath(path);
+    }
+    return this.finish();
+  }
+
+  finish(): LoadResult {
+    this.compiler.runAfterLoadChecks();
+    return { configuration: this.configuration, diagnostics: this.diagnostics };
+  }
+
+  private loadPath(path: string): void {
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      for (const entry of readdirSync(path).sort()) {
+        if (CONFIG_EXTENSIONS.has(extname(entry).toLowerCase())) this.loadFile(join(path, entry));
+      }
+      return;
+    }
+    this.loadFile(path);
+  }
+
+  loadFile(file: string): void {
+    const root = readConfigFile(file, this.diagnostics);
+    if (root) this.loadArtifact(root, true);
+  }
+
+  /** Loads one top-level element; `standalone` is false for the children of `<definitions>`. */
+  loadArtifact(node: ConfigNode, standalone: boolean): void {
+    if (node.namespace !== SYNAPSE_NS) {
+      const ns = node.namespace ? `namespace "${node.namespace}"` : 'no namespace';
+      this.diagnostics.error(node.loc, `<${node.name}> is in ${ns}, not in the Synapse namespace ${SYNAPSE_NS}`);
+      return;
+    }
+    switch (node.name) {
+      case 'definitions':
+        if (!standalone) this.diagnostics.error(node.loc, '<definitions> cannot be nested');
+        else for (const child of node.children) if (child.name !== 'description') this.loadArtifact(child, false);
+        return;
+      case 'sequence':
+        return this.loadSequence(node);
+      case 'localEntry':
+        return this.loadLocalEntry(node);
+      case 'registry':
+        this.diagnostics.warn(node.loc, '<registry> is ignored: Mediate configures its registry in gateway.yaml (docs/registry.md)');
+        return;
+    }
+    const why = UNSUPPORTED_ARTIFACTS[node.name];
+    this.diagnostics.error(node.loc, why ? `unsupported artifact <${node.name}>: ${why}` : `<${node.name}> is not a configuration artifact Mediate can load`);
+  }
+
+  private loadSequence(node: ConfigNode): void {
+    const name = node.attr('name');
+    if (node.attr('key') !== undefined) {
+      this.diagnostics.error(node.attrLoc('key'), 'a top-level <sequence> is a definition: it takes name="...", not key="..."');
+      return;
+    }
+    if (!name) {
+      this.diagnostics.error(node.loc, '<sequence> needs a name');
+      return;
+    }
+    const sequence = compileSequence(node, this.compiler, name);
+    this.define(this.configuration.sequences, 'sequence', name, sequence, node);
+  }
+
+  private loadLocalEntry(node: ConfigNode): void {
+    const key = node.attr('key');
+    if (!key) {
+      this.diagnostics.error(node.loc, '<localEntry> needs a key');
+      return;
+    }
+    const src = node.attr('src');
+    let value: LocalEntryValue | undefined;
+    if (src !== undefined) {
+      const path = src.startsWith('file:') ? src.slice('file:'.length) : src;
+      const full = resolve(node.loc.file, '..', path);
+      try {
+        value = readFileSync(full, 'utf8');
+      } catch {
+        this.diagnostics.warn(node.attrLoc('src'), `local entry "${key}": ${src} cannot be read; the entry is left undefined`);
+        return;
+      }
+    } else {
+      value = (node.element && firstChildElement(node.element)) || node.text.trim();
+    }
+    this.define(this.configuration.localEntries, 'local entry', key, value, node);
+  }
+
+  private define<T>(map: Map<string, { value: T; loc: ConfigNode['loc'] }>, kind: string, name: string, value: T, node: ConfigNode): void {
+    const existing = map.get(name);
+    if (existing) {
+      this.diagnostics.error(
+        node.loc,
+        `${kind} "${name}" is defined twice: here and at ${existing.loc.file}:${existing.loc.line}:${existing.loc.column}`,
+      );
+      return;
+    }
+    map.set(name, { value, loc: node.loc });
+  }
+}

@@ -1,0 +1,281 @@
+import type { Document, Element } from '@xmldom/xmldom';
+import { PayloadError } from '../errors.js';
+import { childElements, directText, parseXml, serializeXml, type XmlLimits, DEFAULT_XML_LIMITS } from '../xml/dom.js';
+import { bodyOf, envelopeAround, firstBodyChild, isEnvelope, newEnvelope, PAYLOAD_NS } from '../xml/soap.js';
+import { formatOf, sniffFormat, type PayloadFormat } from './content-type.js';
+import { jsonKey, jsonToXml, xmlToJson } from './json-xml.js';
+
+export interface PayloadLimits extends XmlLimits {
+  /** Deepest nesting of arrays and objects accepted in a JSON payload. */
+  readonly maxJsonDepth: number;
+}
+
+export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { ...DEFAULT_XML_LIMITS, maxJsonDepth: 128 };
+
+/**
+ * Which representation is authoritative. A payload starts as raw bytes and is parsed only when a mediator or
+ * an expression asks for it; from then on JSON payloads stay JSON (XPath sees a derived infoset) until a
+ * mediator edits the XML, at which point the envelope becomes the truth, as in Synapse.
+ */
+type State =
+  | { readonly kind: 'raw'; readonly bytes: Buffer }
+  | { readonly kind: 'json'; readonly value: unknown }
+  | { readonly kind: 'xml'; readonly envelope: Document; readonly soap: boolean }
+  | { readonly kind: 'text'; readonly text: string };
+
+const EMPTY = Buffer.alloc(0);
+
+export class Payload {
+  private state: State;
+  /** Derived views of the authoritative state, dropped whenever it changes. */
+  private infoset: Document | undefined;
+  private jsonView: { value: unknown } | undefined;
+
+  constructor(
+    bytes: Buffer = EMPTY,
+    /** The content type the bytes arrived with. */
+    readonly contentType: string | null = null,
+    private readonly limits: PayloadLimits = DEFAULT_PAYLOAD_LIMITS,
+  ) {
+    this.state = { kind: 'raw', bytes };
+  }
+
+  /** True until something parsed or replaced the payload: then it can be forwarded byte for byte. */
+  get isRaw(): boolean {
+    return this.state.kind === 'raw';
+  }
+
+  get rawBytes(): Buffer | undefined {
+    return this.state.kind === 'raw' ? this.state.bytes : undefined;
+  }
+
+  get isEmpty(): boolean {
+    const s = this.state;
+    if (s.kind === 'raw') return s.bytes.length === 0;
+    if (s.kind === 'xml') return firstBodyChild(s.envelope) === null;
+    if (s.kind === 'text') return s.text === '';
+    return s.value === undefined;
+  }
+
+  /** The format the payload is held in once built: `json` for JSON payloads, otherwise XML-based. */
+  get format(): PayloadFormat | 'empty' {
+    this.build();
+    const s = this.state;
+    if (s.kind === 'json') return s.value === undefined ? 'empty' : 'json';
+    if (s.kind === 'text') return 'text';
+    if (s.kind === 'xml') return firstBodyChild(s.envelope) ? (s.soap ? 'soap11' : 'xml') : 'empty';
+    return 'empty';
+  }
+
+  /** The payload as JSON, for json-eval and scripts: JSON payloads as they are, XML ones converted. */
+  json(): unknown {
+    this.build();
+    const s = this.state;
+    if (s.kind === 'json') return s.value;
+    if (!this.jsonView) {
+      const first = firstBodyChild(this.envelope());
+      this.jsonView = { value: first ? xmlToJson(first) : undefined };
+    }
+    return this.jsonView.value;
+  }
+
+  /** The SOAP envelope as XPath sees it. Do not modify it: use mutableEnvelope() for that. */
+  envelope(): Document {
+    this.build();
+    const s = this.state;
+    if (s.kind === 'xml') return s.envelope;
+    if (!this.infoset) {
+      if (s.kind === 'json') {
+        const doc = newEnvelope();
+        if (s.value !== undefined) bodyOf(doc).appendChild(jsonToXml(s.value, doc));
+        this.infoset = doc;
+      } else if (s.kind === 'text') {
+        const doc = newEnvelope();
+        const wrapper = doc.createElementNS(PAYLOAD_NS, 'text');
+        wrapper.appendChild(doc.createTextNode((s as { text: string }).text));
+        bodyOf(doc).appendChild(wrapper);
+        this.infoset = doc;
+      } else this.infoset = newEnvelope();
+    }
+    return this.infoset;
+  }
+
+  /** The envelope, made the authoritative form so that changes to it are what gets sent. */
+  mutableEnvelope(): Document {
+    const doc = this.envelope();
+    if (this.state.kind !== 'xml') this.replace({ kind: 'xml', envelope: doc, soap: false });
+    return doc;
+  }
+
+  setJson(value: unknown): void {
+    this.replace({ kind: 'json', value });
+  }
+
+  setText(text: string): void {
+    this.replace({ kind: 'text', text });
+  }
+
+  /** Replaces the body with `element` (or empties it); a SOAP Envelope replaces the whole envelope. */
+  setXml(element: Element | null): void {
+    if (element && isEnvelope(element)) {
+      const doc = envelopeAround(null);
+      doc.replaceChild(doc.importNode(element, true), doc.documentElement!);
+      this.replace({ kind: 'xml', envelope: doc, soap: true });
+      return;
+    }
+    const soap = this.state.kind === 'xml' && this.state.soap;
+    const doc = this.state.kind === 'xml' ? this.state.envelope : newEnvelope();
+    const body = bodyOf(doc);
+    while (body.firstChild) body.removeChild(body.firstChild);
+    if (element) body.appendChild(doc.importNode(element, true));
+    this.replace({ kind: 'xml', envelope: doc, soap });
+  }
+
+  clear(): void {
+    this.replace({ kind: 'raw', bytes: EMPTY });
+  }
+
+  /** The text of a `text/plain` payload (or the text content of the first body element). */
+  text(): string {
+    this.build();
+    const s = this.state;
+    if (s.kind === 'text') return s.text;
+    if (s.kind === 'json') return s.value === undefined ? '' : JSON.stringify(s.value);
+    const first = firstBodyChild(this.envelope());
+    return first ? (first.textContent ?? '') : '';
+  }
+
+  /**
+   * The bytes to send for `messageType` (axis2), as Synapse's formatters produce them: JSON, POX (the first body
+   * element), a SOAP envelope, form fields from the first body element's children, or text. A payload nobody
+   * parsed is sent as it came when the format does not change.
+   */
+  serialize(messageType: string | null): string | Buffer {
+    const target = formatOf(messageType) ?? formatOf(this.contentType);
+    const s = this.state;
+    if (s.kind === 'raw' && (target === undefined || target === formatOf(this.contentType) || s.bytes.length === 0)) {
+      return s.bytes;
+    }
+    this.build();
+    switch (target) {
+      case 'json':
+        return this.serializeJson();
+      case 'form':
+        return this.serializeForm();
+      case 'text':
+        return this.text();
+      case 'soap11':
+      case 'soap12': {
+        if (this.isEmpty && this.state.kind !== 'xml') return '';
+        const doc = this.envelope();
+        const soapMessage = this.state.kind === 'xml' && this.state.soap;
+        if (soapMessage) return serializeXml(doc);
+        const first = firstBodyChild(doc);
+        return first ? serializeXml(first) : '';
+      }
+      default: {
+        if (this.state.kind === 'json' && this.state.value === undefined) return '';
+        const first = firstBodyChild(this.envelope());
+        return first ? serializeXml(first) : '';
+      }
+    }
+  }
+
+  private serializeJson(): string {
+    const s = this.state;
+    if (s.kind === 'json') return s.value === undefined ? '' : JSON.stringify(s.value);
+    if (s.kind === 'text') return s.text;
+    const first = firstBodyChild(this.envelope());
+    return first ? JSON.stringify(xmlToJson(first)) : '';
+  }
+
+  private serializeForm(): string {
+    const first = firstBodyChild(this.envelope());
+    if (!first) return '';
+    const params = new URLSearchParams();
+    for (const child of childElements(first)) params.append(jsonKey(child.localName!), directText(child));
+    return params.toString();
+  }
+
+  private replace(state: State): void {
+    this.state = state;
+    this.infoset = undefined;
+    this.jsonView = undefined;
+  }
+
+  /** Parses raw bytes according to the content type they came with. */
+  private build(): void {
+    const s = this.state;
+    if (s.kind !== 'raw') return;
+    if (s.bytes.length === 0) {
+      this.state = { kind: 'json', value: undefined };
+      return;
+    }
+    const text = s.bytes.toString('utf8');
+    const format = formatOf(this.contentType) ?? sniffFormat(text);
+    switch (format) {
+      case 'json':
+        this.state = { kind: 'json', value: parseJson(text, this.limits.maxJsonDepth) };
+        return;
+      case 'xml':
+      case 'soap11':
+      case 'soap12': {
+        const doc = parseXml(text, this.limits);
+        if (isEnvelope(doc.documentElement)) this.state = { kind: 'xml', envelope: doc, soap: true };
+        else this.state = { kind: 'xml', envelope: envelopeAround(doc.documentElement), soap: false };
+        return;
+      }
+      case 'form':
+        this.state = { kind: 'xml', envelope: formEnvelope(text), soap: false };
+        return;
+      case 'text':
+        this.state = { kind: 'text', text };
+        return;
+      default: {
+        const doc = newEnvelope();
+        const binary = doc.createElementNS(PAYLOAD_NS, 'ns:binary');
+        binary.appendChild(doc.createTextNode(s.bytes.toString('base64')));
+        bodyOf(doc).appendChild(binary);
+        this.state = { kind: 'xml', envelope: doc, soap: false };
+      }
+    }
+  }
+}
+
+/** Form fields as Axis2 builds them: `<xformValues>` with one child per field. */
+function formEnvelope(text: string): Document {
+  const doc = newEnvelope();
+  const root = doc.createElement('xformValues');
+  for (const [name, value] of new URLSearchParams(text)) {
+    const field = doc.createElement(safeName(name));
+    field.appendChild(doc.createTextNode(value));
+    root.appendChild(field);
+  }
+  bodyOf(doc).appendChild(root);
+  return doc;
+}
+
+function safeName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name) ? name : `_JsonReader_PD_${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
+export function parseJson(text: string, maxDepth: number): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new PayloadError(`malformed JSON payload: ${(err as Error).message}`, { cause: err });
+  }
+  if (depthOf(value, maxDepth) > maxDepth) throw new PayloadError(`JSON payload nests deeper than ${maxDepth} levels`);
+  return value;
+}
+
+function depthOf(value: unknown, cap: number, depth = 0): number {
+  if (depth > cap || value === null || typeof value !== 'object') return depth;
+  let max = depth + 1;
+  for (const v of Object.values(value)) {
+    max = Math.max(max, depthOf(v, cap, depth + 1));
+    if (max > cap) break;
+  }
+  return max;
+}

@@ -1,0 +1,50 @@
+import type { Element } from '@xmldom/xmldom';
+import type { PayloadLimits } from './message/payload.js';
+import type { FaultHandler } from './message/message-context.js';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** Where mediators and the engine write log lines; the gateway plugs its structured logger in here. */
+export interface Logger {
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  isEnabled(level: LogLevel): boolean;
+}
+
+/** A local entry's value: text, an XML element, or something loaded from a file. */
+export type LocalEntryValue = string | Element;
+
+/** The artifacts a running message can look up by key (reference §4.1: local definitions shadow the registry). */
+export interface ArtifactLookup {
+  sequence(key: string): FaultHandler | undefined;
+  localEntry(key: string): LocalEntryValue | undefined;
+}
+
+/**
+ * The registry as mediation sees it (reference §4). Reads are synchronous so that XPath functions can use them;
+ * a store that cannot answer synchronously throws RegistryMiss, and the interpreter loads the key and runs the
+ * mediator again.
+ */
+export interface MediationRegistry {
+  /** Resource content as text, or null when there is no such resource. */
+  readText(key: string): string | null;
+  /** A resource property, or null. */
+  readProperty(key: string, property: string): string | null;
+  /** All properties of a resource, or null when there is no such resource. */
+  readProperties(key: string): Record<string, string> | null;
+  exists(key: string): boolean;
+  /** `property scope="registry"`: create or overwrite (reference §4.4). */
+  write(key: string, value: string, property?: string): Promise<void>;
+  /** Replaces the content of an existing resource, keeping its properties; false when there is none. */
+  update(key: string, value: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+}
+
+export interface Runtime {
+  readonly artifacts: ArtifactLookup;
+  readonly registry: MediationRegistry | undefined;
+  readonly logger: Logger;
+  readonly limits: { readonly payload: PayloadLimits; readonly scriptTimeoutMs: number };
+  /** Environment variables visible to get-property('env', ...). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  now(): number;
+}

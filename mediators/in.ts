@@ -1,0 +1,4 @@
+import { directionFilter } from './support/direction.js';
+
+/** `<in>`: children run for requests only. */
+export const inMediator = directionFilter('in', false);

@@ -185,6 +185,7 @@ export const script: MediatorDefinition = {
     const language = node.attr('language') ?? '';
     if (language && !JS_LANGUAGES.has(language)) {
       cx.diagnostics.error(node.attrLoc('language'), `script language "${language}" is not supported: Mediate runs JavaScript (language="js")`);
+      return new ScriptMediator(node.loc, { inline: new vm.Script('') });
     }
     const key = cx.dynamic(node, 'key');
     if (key) {

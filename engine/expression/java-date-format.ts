@@ -1,7 +1,15 @@
 import { format } from 'date-fns';
 
 /** Java SimpleDateFormat letters whose date-fns spelling differs; the rest mean the same in both. */
-const JAVA_TO_DATE_FNS: Record<string, string> = { Z: 'xx', u: 'i', F: 'i', k: 'k', K: 'K', X: 'X' };
+const JAVA_TO_DATE_FNS: Record<string, string> = { Z: 'xx', u: 'i', k: 'k', K: 'K', X: 'X', a: 'a' };
+
+/** Java numeric letters date-fns lacks, or reads differently (its S is a fraction of a second, Java's the milliseconds). */
+const JAVA_NUMBERS: Record<string, (date: Date) => number> = {
+  S: (date) => date.getMilliseconds(),
+  F: (date) => Math.floor((date.getDate() - 1) / 7) + 1,
+  // Weeks start on Sunday and the first week may have a single day, as in an English-locale JVM.
+  W: (date) => Math.floor((date.getDate() - 1 + new Date(date.getFullYear(), date.getMonth(), 1).getDay()) / 7) + 1,
+};
 
 /**
  * Formats `date` with a Java SimpleDateFormat pattern, as `get-property('SYSTEM_DATE', pattern)` does
@@ -23,7 +31,9 @@ export function formatJavaDate(date: Date, pattern: string): string {
       while (pattern[j] === c) j++;
       const run = j - i;
       const mapped = JAVA_TO_DATE_FNS[c];
-      out += mapped ? mapped.repeat(c === 'Z' ? 1 : run) : c.repeat(run);
+      const number = JAVA_NUMBERS[c];
+      if (number) out += `'${String(number(date)).padStart(run, '0')}'`;
+      else out += mapped ? mapped.repeat(c === 'Z' || c === 'a' ? 1 : run) : c.repeat(run);
       i = j;
       continue;
     }

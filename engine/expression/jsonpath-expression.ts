@@ -21,8 +21,8 @@ export class JsonPathExpression {
   private readonly propertySource: { scope: 'default' | 'transport' | 'axis2'; name: string } | undefined;
   /** `{xpath}` segments inside the path, substituted per message (`$.store.{$ctx:field}`). */
   private readonly dynamicParts: Array<{ text: string; expression: XPathExpression }>;
-  /** A definite path yields one value; others (wildcards, filters, deep scan) yield a list. */
-  private readonly definite: boolean;
+  /** Jayway's `.length()` (alias `.size()`) ending the path, which jsonpath-plus does not know. */
+  private readonly length: boolean;
 
   constructor(path: string, namespaces: ReadonlyMap<string, string>) {
     this.source = `json-eval(${path})`;
@@ -33,6 +33,9 @@ export class JsonPathExpression {
       p = `$${m[3]}`;
     }
     if (!p.startsWith('$')) throw new ExpressionError(`a JSONPath must start with $: "${path}"`);
+    const lengthCall = /\.(length|size)\(\)$/.exec(p);
+    this.length = lengthCall !== null;
+    if (lengthCall) p = p.slice(0, lengthCall.index) || '$';
     this.dynamicParts = [...p.matchAll(/\{([^{}]+)\}/g)].map((d) => ({ text: d[0], expression: new XPathExpression(d[1]!, namespaces) }));
     if (this.dynamicParts.length === 0) {
       try {
@@ -42,7 +45,6 @@ export class JsonPathExpression {
       }
     }
     this.path = p;
-    this.definite = !/\*|\.\.|\?\(|\[[^\]]*[,:][^\]]*\]/.test(p);
   }
 
   private resolvePath(mc: MessageContext): string {
@@ -65,6 +67,15 @@ export class JsonPathExpression {
 
   /** The matched values; `found` is false when the path matched nothing. */
   values(mc: MessageContext): { found: boolean; value: unknown } {
+    const result = this.select(mc);
+    if (!this.length || !result.found) return result;
+    const { value } = result;
+    if (Array.isArray(value)) return { found: true, value: value.length };
+    if (value !== null && typeof value === 'object') return { found: true, value: Object.keys(value).length };
+    return { found: false, value: undefined };
+  }
+
+  private select(mc: MessageContext): { found: boolean; value: unknown } {
     const json = this.input(mc);
     if (json === undefined) return { found: false, value: undefined };
     const path = this.resolvePath(mc);
@@ -75,7 +86,8 @@ export class JsonPathExpression {
     } catch {
       return { found: false, value: undefined };
     }
-    if (this.definite) return matches.length === 0 ? { found: false, value: undefined } : { found: true, value: matches[0] };
+    // Judged on the substituted path: the `:` of `[{$ctx:i}]` is no slice, the `*` a property may hold is a wildcard.
+    if (isDefinite(path)) return matches.length === 0 ? { found: false, value: undefined } : { found: true, value: matches[0] };
     return { found: true, value: matches };
   }
 
@@ -98,4 +110,9 @@ export class JsonPathExpression {
   rawValue(mc: MessageContext): unknown {
     return this.stringValue(mc);
   }
+}
+
+/** A definite path yields one value; others (wildcards, filters, deep scan, unions, slices) yield a list. */
+function isDefinite(path: string): boolean {
+  return !/\*|\.\.|\?\(|\[[^\]]*[,:][^\]]*\]/.test(path);
 }

@@ -48,6 +48,7 @@ export class ConfigLoader {
   readonly configuration = new Configuration();
   readonly diagnostics = new Diagnostics();
   private readonly compiler: Compiler;
+  private readonly files = new Set<string>();
 
   constructor(mediatorTypes: MediatorRegistry) {
     this.compiler = new Compiler(mediatorTypes, this.diagnostics, this.configuration);
@@ -61,11 +62,15 @@ export class ConfigLoader {
 
   /** Loads a config directory: its local-entries/ and sequences/ folders. */
   loadFolder(dir: string): LoadResult {
+    this.loadFolderArtifacts(dir);
+    return this.finish();
+  }
+
+  loadFolderArtifacts(dir: string): void {
     for (const folder of ARTIFACT_FOLDERS) {
       const path = join(dir, folder);
       if (existsSync(path)) this.loadPath(path);
     }
-    return this.finish();
   }
 
   finish(): LoadResult {
@@ -73,7 +78,8 @@ export class ConfigLoader {
     return { configuration: this.configuration, diagnostics: this.diagnostics };
   }
 
-  private loadPath(path: string): void {
+  /** A file, or every XML/YAML file of a folder (sorted by name). */
+  loadPath(path: string): void {
     if (existsSync(path) && statSync(path).isDirectory()) {
       for (const entry of readdirSync(path).sort()) {
         if (CONFIG_EXTENSIONS.has(extname(entry).toLowerCase())) this.loadFile(join(path, entry));
@@ -83,7 +89,11 @@ export class ConfigLoader {
     this.loadFile(path);
   }
 
+  /** Loads one file; a file already loaded (by path) is not loaded twice. */
   loadFile(file: string): void {
+    const path = resolve(file);
+    if (this.files.has(path)) return;
+    this.files.add(path);
     const root = readConfigFile(file, this.diagnostics);
     if (root) this.loadArtifact(root, true);
   }

@@ -4,7 +4,7 @@
  */
 export const UNSUPPORTED_MEDIATORS = new Set([
   'aggregate', 'bean', 'builder', 'cache', 'call-template', 'callout', 'class', 'clone', 'conditionalRouter',
-  'datamapper', 'dblookup', 'dbreport', 'ejb', 'enqueue', 'entitlementService', 'event', 'fastXSLT', 'foreach',
+  'datamapper', 'dblookup', 'dbreport', 'ejb', 'enqueue', 'entitlementService', 'event', 'eventPublisher', 'fastXSLT', 'foreach',
   'iterate', 'jsontransform', 'makefault', 'ntlm', 'oauthService', 'pojoCommand', 'publishEvent', 'rewrite',
   'rule', 'scatter-gather', 'smooks', 'spring', 'store', 'throttle', 'transaction', 'validate', 'variable',
   'xquery', 'xslt',

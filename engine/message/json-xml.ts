@@ -91,26 +91,51 @@ export function jsonKey(name: string): string {
  * becomes numbers and booleans, empty elements are null, attributes become `@name` members.
  */
 export function xmlToJson(el: Element): JsonValue {
-  if (el.localName === JSON_OBJECT) return elementValue(el) ?? {};
-  if (el.localName === JSON_ARRAY) return childElements(el).map((c) => elementValue(c));
-  const out: Record<string, JsonValue> = {};
-  setOwn(out, jsonKey(el.localName!), elementValue(el));
+  return convert(el, false) as JsonValue;
+}
+
+/** xmlToJson as JSON text, numbers written as the XML wrote them: `<price>25.0000</price>` → `{"price":25.0000}`. */
+export function xmlToJsonText(el: Element): string {
+  return stringify(convert(el, true));
+}
+
+/** A number kept as its XML text, which JSON.stringify would rewrite (`25.0000` → `25`). */
+class NumberText {
+  constructor(readonly text: string) {}
+}
+
+type Tree = null | boolean | number | string | NumberText | Tree[] | { [key: string]: Tree };
+
+function convert(el: Element, keepText: boolean): Tree {
+  if (el.localName === JSON_OBJECT) return elementValue(el, keepText) ?? {};
+  if (el.localName === JSON_ARRAY) return childElements(el).map((c) => elementValue(c, keepText));
+  const out: Record<string, Tree> = {};
+  setOwn(out, jsonKey(el.localName!), elementValue(el, keepText));
   return out;
 }
 
-function elementValue(el: Element): JsonValue {
-  const children = childElements(el);
-  const attrs = attributeMembers(el);
-  if (children.length === 0 && attrs.length === 0) return scalar(directText(el));
-  if (children.length === 1 && children[0]!.localName === JSON_ARRAY && attrs.length === 0) {
-    return childElements(children[0]!).map((c) => elementValue(c));
+function stringify(value: Tree): string {
+  if (value instanceof NumberText) return value.text;
+  if (Array.isArray(value)) return `[${value.map(stringify).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${stringify(v)}`).join(',')}}`;
   }
-  const obj: Record<string, JsonValue> = {};
+  return JSON.stringify(value);
+}
+
+function elementValue(el: Element, keepText: boolean): Tree {
+  const children = childElements(el);
+  const attrs = attributeMembers(el, keepText);
+  if (children.length === 0 && attrs.length === 0) return scalar(directText(el), keepText);
+  if (children.length === 1 && children[0]!.localName === JSON_ARRAY && attrs.length === 0) {
+    return childElements(children[0]!).map((c) => elementValue(c, keepText));
+  }
+  const obj: Record<string, Tree> = {};
   for (const [k, v] of attrs) setOwn(obj, k, v);
   const multiples = multipleNames(el);
   for (const child of children) {
     const key = jsonKey(child.localName!);
-    const value = elementValue(child);
+    const value = elementValue(child, keepText);
     const existing = Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
     if (existing !== undefined) {
       if (Array.isArray(existing) && (multiples.has(child.localName!) || isRepeated(el, child.localName!))) existing.push(value);
@@ -118,7 +143,7 @@ function elementValue(el: Element): JsonValue {
     } else setOwn(obj, key, multiples.has(child.localName!) ? [value] : value);
   }
   const text = directText(el).trim();
-  if (text) setOwn(obj, '$', scalar(text));
+  if (text) setOwn(obj, '$', scalar(text, keepText));
   return obj;
 }
 
@@ -138,12 +163,12 @@ function multipleNames(el: Element): Set<string> {
   return names;
 }
 
-function attributeMembers(el: Element): Array<[string, JsonValue]> {
-  const out: Array<[string, JsonValue]> = [];
+function attributeMembers(el: Element, keepText: boolean): Array<[string, Tree]> {
+  const out: Array<[string, Tree]> = [];
   for (let i = 0; i < el.attributes.length; i++) {
     const a = el.attributes.item(i)!;
     if (a.nodeType !== ATTRIBUTE_NODE || a.name === 'xmlns' || a.prefix === 'xmlns') continue;
-    out.push([`@${a.localName ?? a.name}`, scalar(a.value)]);
+    out.push([`@${a.localName ?? a.name}`, scalar(a.value, keepText)]);
   }
   return out;
 }
@@ -151,11 +176,11 @@ function attributeMembers(el: Element): Array<[string, JsonValue]> {
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 /** Text as Synapse's formatter types it: empty → null, JSON-number text → number, true/false → boolean. */
-function scalar(text: string): JsonValue {
+function scalar(text: string, keepText: boolean): Tree {
   if (text === '') return null;
   if (JSON_NUMBER.test(text)) {
     const n = Number(text);
-    if (Number.isFinite(n) && (Number.isSafeInteger(n) || text.includes('.') || /e/i.test(text))) return n;
+    if (Number.isFinite(n) && (Number.isSafeInteger(n) || text.includes('.') || /e/i.test(text))) return keepText ? new NumberText(text) : n;
   }
   if (text === 'true') return true;
   if (text === 'false') return false;

@@ -3,7 +3,7 @@ import { PayloadError } from '../errors.js';
 import { childElements, directText, parseXml, serializeXml, type XmlLimits, DEFAULT_XML_LIMITS } from '../xml/dom.js';
 import { bodyOf, envelopeAround, firstBodyChild, isEnvelope, newEnvelope, PAYLOAD_NS } from '../xml/soap.js';
 import { formatOf, sniffFormat, type PayloadFormat } from './content-type.js';
-import { jsonKey, jsonToXml, xmlToJson } from './json-xml.js';
+import { jsonKey, jsonToXml, xmlName, xmlToJson, xmlToJsonText } from './json-xml.js';
 
 export interface PayloadLimits extends XmlLimits {
   /** Deepest nesting of arrays and objects accepted in a JSON payload. */
@@ -186,7 +186,7 @@ export class Payload {
     if (s.kind === 'json') return s.value === undefined ? '' : JSON.stringify(s.value);
     if (s.kind === 'text') return s.text;
     const first = firstBodyChild(this.envelope());
-    return first ? JSON.stringify(xmlToJson(first)) : '';
+    return first ? xmlToJsonText(first) : '';
   }
 
   private serializeForm(): string {
@@ -247,16 +247,12 @@ function formEnvelope(text: string): Document {
   const doc = newEnvelope();
   const root = doc.createElement('xformValues');
   for (const [name, value] of new URLSearchParams(text)) {
-    const field = doc.createElement(safeName(name));
+    const field = doc.createElement(xmlName(name));
     field.appendChild(doc.createTextNode(value));
     root.appendChild(field);
   }
   bodyOf(doc).appendChild(root);
   return doc;
-}
-
-function safeName(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name) ? name : `_JsonReader_PD_${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
 }
 
 export function parseJson(text: string, maxDepth: number): unknown {

@@ -70,7 +70,8 @@ export function convertValue(text: string | null, type: PropertyType, propertyNa
     case 'STRING':
       return text;
     case 'BOOLEAN':
-      return text !== null && /^(true|yes|1)$/i.test(text.trim());
+      // Axis2 JavaUtils.isTrueExplicitly compares the text as it is: " true" is false.
+      return text !== null && /^(true|yes|1)$/i.test(text);
     case 'OM':
       return text === null ? null : parseOm(text, propertyName);
     case 'JSON':

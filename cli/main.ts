@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registryCommand } from './commands/registry.js';
 import { runCommand } from './commands/run.js';
+import { sequenceCommand } from './commands/sequence.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 
@@ -9,11 +11,17 @@ export type ExitReporter = (code: number) => void;
 export function buildProgram(report: ExitReporter): Command {
   const program = new Command('mediate')
     .description('Mediate: a Synapse-style API mediation gateway. Runs Apache Synapse / WSO2 sequences (XML or YAML).')
-    .version('0.1.0')
-    .showHelpAfterError('(add --help for usage)')
-    .exitOverride();
+    .version('0.1.0');
   program.addCommand(runCommand(report));
   program.addCommand(validateCommand(report));
+  program.addCommand(registryCommand(report));
+  program.addCommand(sequenceCommand(report));
+  // Commands added with addCommand do not inherit these settings; every level needs them.
+  const configure = (command: Command) => {
+    command.exitOverride().showHelpAfterError('(add --help for usage)');
+    command.commands.forEach(configure);
+  };
+  configure(program);
   return program;
 }
 

@@ -20,9 +20,9 @@ export class MediationError extends MediateError {
   constructor(
     message: string,
     readonly errorCode: number = ErrorCode.GENERIC,
-    options?: { cause?: unknown; detail?: string; httpStatus?: number },
+    options?: { cause?: unknown; detail?: string; httpStatus?: number; code?: string },
   ) {
-    super('MEDIATE_MEDIATION_FAILED', message, options);
+    super(options?.code ?? 'MEDIATE_MEDIATION_FAILED', message, options);
     this.detail = options?.detail ?? '';
     this.httpStatus = options?.httpStatus;
   }

@@ -1,5 +1,7 @@
 import { MediatorRegistry, type MediatorDefinition } from '../engine/mediator.js';
+import { classMediator } from './class.js';
 import { drop } from './drop.js';
+import { enrich } from './enrich.js';
 import { filter } from './filter.js';
 import { header } from './header.js';
 import { inMediator } from './in.js';
@@ -16,7 +18,9 @@ import { switchMediator } from './switch.js';
 
 /** Every mediator that ships with Mediate, registered through the same plug-in interface as a user's own. */
 export const BUILTIN_MEDIATORS: readonly MediatorDefinition[] = [
+  classMediator,
   drop,
+  enrich,
   filter,
   header,
   inMediator,

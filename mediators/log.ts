@@ -39,9 +39,11 @@ class LogMediator implements Mediator {
     const parts: string[] = [];
     if (this.level === 'custom') {
       if (this.logMessageId) parts.push(`MessageID: ${mc.messageId}`);
+    } else if (this.level === 'headers') {
+      // Synapse's headers level lists the header blocks only, without the simple summary.
+      parts.push(...soapHeaders(mc));
     } else {
       parts.push(...this.summary(mc));
-      if (this.level === 'headers') parts.push(...soapHeaders(mc));
     }
     for (const p of this.properties) {
       const value = p.value !== undefined ? stringOf(p.value) : (p.expression!.stringValue(mc) ?? 'null');
@@ -53,15 +55,16 @@ class LogMediator implements Mediator {
   }
 
   private summary(mc: MessageContext): string[] {
+    // Synapse's order: From, WSAction, SOAPAction, ReplyTo.
     const parts = [`To: ${mc.to ?? ''}`];
-    for (const name of ['From', 'ReplyTo'] as const) {
-      const v = mc.properties.get(`__${name}`);
-      if (v) parts.push(`${name}: ${stringOf(v)}`);
-    }
+    const from = mc.properties.get('__From');
+    if (from) parts.push(`From: ${stringOf(from)}`);
     const action = mc.properties.get('__Action');
     if (action) parts.push(`WSAction: ${stringOf(action)}`);
     const soapAction = mc.headers.get('SOAPAction');
     if (soapAction) parts.push(`SOAPAction: ${soapAction}`);
+    const replyTo = mc.properties.get('__ReplyTo');
+    if (replyTo) parts.push(`ReplyTo: ${stringOf(replyTo)}`);
     parts.push(`MessageID: ${mc.messageId}`, `Direction: ${mc.isResponse ? 'response' : 'request'}`);
     return parts;
   }

@@ -63,12 +63,15 @@ class PayloadFactoryMediator implements Mediator {
   /** One argument as text fit for insertion into a format of this media type. */
   private argumentText(mc: MessageContext, arg: Arg): string {
     const fromJsonPath = arg.expression?.kind === 'jsonpath';
-    const raw = arg.literal ?? arg.expression?.stringValue(mc) ?? '';
-    const value = stringOf(raw);
+    // Synapse XML-escapes a literal value that is not XML whatever the media type (reference §2.9 step 2).
+    const literal = arg.literal === undefined || looksLikeXml(arg.literal) ? arg.literal : escapeXml(arg.literal);
+    const value = stringOf(literal ?? arg.expression?.stringValue(mc) ?? '');
     if (this.mediaType === 'text') return value;
     const jsonLike = /^\s*[{[]/.test(value);
     if (this.mediaType === 'xml') {
-      if (!arg.forceString && jsonLike && (fromJsonPath || arg.literal === undefined)) return jsonAsXml(value) ?? escapeXml(value);
+      if (literal !== undefined) return literal;
+      // Only a JSONPath result is JSON to convert; an XPath string that looks like JSON is text (reference §2.9).
+      if (!arg.forceString && jsonLike && fromJsonPath) return jsonAsXml(value) ?? escapeXml(value);
       if (!arg.forceString && looksLikeXml(value)) return value;
       return escapeXml(value);
     }

@@ -34,9 +34,12 @@ class ScriptMediator implements Mediator {
   async mediate(mc: MessageContext): Promise<boolean> {
     this.sandbox ??= new ScriptSandbox(mc.runtime.limits.scriptTimeoutMs);
     const session = new BridgeSession(mc);
-    const result = this.sandbox.run(this.script(mc), session.bridge);
-    await session.flush();
-    return result !== false;
+    try {
+      return this.sandbox.run(this.script(mc), session.bridge) !== false;
+    } finally {
+      // Synapse writes to the registry as the script calls it, so writes made before an exception stay made.
+      await session.flush();
+    }
   }
 
   private script(mc: MessageContext): vm.Script {

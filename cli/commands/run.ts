@@ -11,11 +11,15 @@ import { Axis2, MessageContext } from '../../engine/message/message-context.js';
 import { Payload } from '../../engine/message/payload.js';
 import { isElement, stringOf } from '../../engine/message/typed-value.js';
 import type { Sequence } from '../../engine/sequence.js';
+import { MediateError } from '../../engine/errors.js';
+import type { Runtime } from '../../engine/runtime.js';
+import type { Registry } from '../../registry/registry.js';
 import { builtinMediators } from '../../mediators/index.js';
+import { addRegistryOptions, openRegistryFrom, type RegistryOptions } from '../registry-options.js';
 import { EXIT } from '../exit-codes.js';
 import type { ExitReporter } from '../main.js';
 
-interface RunOptions {
+interface RunOptions extends RegistryOptions {
   body?: string;
   contentType?: string;
   header: string[];
@@ -23,7 +27,6 @@ interface RunOptions {
   axis2: string[];
   method?: string;
   path: string;
-  config?: string;
   sequence?: string;
 }
 
@@ -41,7 +44,7 @@ export interface RunOutput {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function runCommand(report: ExitReporter): Command {
-  return new Command('run')
+  const command = new Command('run')
     .description('run one message through a sequence, offline, and print the result as JSON')
     .argument('<sequence>', 'sequence file (.xml or .yaml)')
     .option('--body <file>', 'request body from a file, or - for standard input')
@@ -51,7 +54,6 @@ export function runCommand(report: ExitReporter): Command {
     .option('--axis2 <name=value>', 'an axis2-scope property such as REST_URL_POSTFIX (repeatable)', collect, [])
     .option('--method <method>', 'HTTP method (default: POST with a body, GET without)')
     .option('--path <path>', 'request path with query: the To address and REST_URL_POSTFIX', '/')
-    .option('--config <dir>', 'config folder whose sequences/ and local-entries/ resolve keys')
     .addOption(new Option('--sequence <name>', 'which sequence to run when the file defines several'))
     .addHelpText(
       'after',
@@ -64,6 +66,10 @@ Example:
     .action(async (file: string, options: RunOptions) => {
       report(await runOne(file, options));
     });
+  return addRegistryOptions(
+    command,
+    "config folder: its sequences/ and local-entries/ resolve keys, its gateway.yaml's registry is used (default: a registry in memory)",
+  );
 }
 
 async function runOne(file: string, options: RunOptions): Promise<number> {
@@ -79,17 +85,30 @@ async function runOne(file: string, options: RunOptions): Promise<number> {
     process.stderr.write(`${file}:1:1: ${sequence}\n`);
     return EXIT.INVALID_INPUT;
   }
-  let mc: MessageContext;
+  const logger = new StreamLogger(process.stderr);
+  let registry: Registry;
   try {
-    mc = buildMessage(configuration, options);
+    registry = openRegistryFrom(options, 'memory', logger);
   } catch (err) {
-    process.stderr.write(`mediate run: ${(err as Error).message}\n`);
+    if (!(err instanceof MediateError)) throw err;
+    process.stderr.write(`mediate run: ${err.message}\n`);
     return EXIT.INVALID_INPUT;
   }
-  await runFlow(mc, () => sequence.mediate(mc));
-  const output = describe(mc);
-  process.stdout.write(`${JSON.stringify(output)}\n`);
-  return output.outcome === 'fault' ? EXIT.FAULT : EXIT.OK;
+  try {
+    let mc: MessageContext;
+    try {
+      mc = buildMessage(createRuntime({ artifacts: configuration, registry, logger }), options);
+    } catch (err) {
+      process.stderr.write(`mediate run: ${(err as Error).message}\n`);
+      return EXIT.INVALID_INPUT;
+    }
+    await runFlow(mc, () => sequence.mediate(mc));
+    const output = describe(mc);
+    process.stdout.write(`${JSON.stringify(output)}\n`);
+    return output.outcome === 'fault' ? EXIT.FAULT : EXIT.OK;
+  } finally {
+    await registry.close();
+  }
 }
 
 function pickSequence(configuration: Configuration, file: string, wanted: string | undefined): Sequence | string {
@@ -101,8 +120,7 @@ function pickSequence(configuration: Configuration, file: string, wanted: string
   return inFile.length === 0 ? 'the file defines no sequence' : `the file defines ${inFile.length} sequences; choose one with --sequence`;
 }
 
-function buildMessage(configuration: Configuration, options: RunOptions): MessageContext {
-  const runtime = createRuntime({ artifacts: configuration, logger: new StreamLogger(process.stderr) });
+function buildMessage(runtime: Runtime, options: RunOptions): MessageContext {
   const headers = new HeaderMap();
   for (const h of options.header) {
     const colon = h.indexOf(':');

@@ -262,7 +262,9 @@ function inspect(ast: unknown): AstFacts {
       facts.functions.push(name);
       const args = n['arguments'] as unknown[] | undefined;
       const local = splitQName(name)[1];
-      if (ALWAYS_CONTEXT_FUNCTIONS.has(local) || (CONTEXT_FUNCTIONS.has(local) && (!args || args.length === 0))) facts.contentAware = true;
+      if (ALWAYS_CONTEXT_FUNCTIONS.has(local) || (CONTEXT_FUNCTIONS.has(local) && (!args || args.length === 0))) {
+        facts.contentAware = true;
+      }
     }
     if (typeof n['variable'] === 'string') {
       const [prefix, local] = splitQName(n['variable']);

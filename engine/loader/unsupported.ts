@@ -3,7 +3,7 @@
  * refused by name and line (corpus/expectations.md rule 3): skipping it would change what the sequence does.
  */
 export const UNSUPPORTED_MEDIATORS = new Set([
-  'aggregate', 'bean', 'builder', 'cache', 'call-template', 'callout', 'class', 'clone', 'conditionalRouter',
+  'aggregate', 'bean', 'builder', 'cache', 'call-template', 'callout', 'clone', 'conditionalRouter',
   'datamapper', 'dblookup', 'dbreport', 'ejb', 'enqueue', 'entitlementService', 'event', 'eventPublisher', 'fastXSLT', 'foreach',
   'iterate', 'jsontransform', 'makefault', 'ntlm', 'oauthService', 'pojoCommand', 'publishEvent', 'rewrite',
   'rule', 'scatter-gather', 'smooks', 'spring', 'store', 'throttle', 'transaction', 'validate', 'variable',

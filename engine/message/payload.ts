@@ -157,7 +157,8 @@ export class Payload {
       return s.bytes;
     }
     this.build();
-    switch (target) {
+    // Without any content type the payload leaves in the form it was read in, as it would have unparsed.
+    switch (target ?? this.heldFormat()) {
       case 'json':
         return this.serializeJson();
       case 'form':
@@ -179,6 +180,13 @@ export class Payload {
         return first ? serializeXml(first) : '';
       }
     }
+  }
+
+  private heldFormat(): PayloadFormat {
+    const s = this.state;
+    if (s.kind === 'json') return 'json';
+    if (s.kind === 'text') return 'text';
+    return s.kind === 'xml' && s.soap ? 'soap11' : 'xml';
   }
 
   private serializeJson(): string {

@@ -20,6 +20,7 @@ const MC_SOURCE = `(function (bridge) {
   };
   const registry = Object.freeze({
     getResource: (key) => call('registry.get', String(key)),
+    lookup: (key) => call('registry.get', String(key)),
     resourceExists: (key) => call('registry.exists', String(key)),
     isResourceExists: (key) => call('registry.exists', String(key)),
     newResource: (key, isDirectory) => call('registry.new', String(key), !!isDirectory),
@@ -30,7 +31,12 @@ const MC_SOURCE = `(function (bridge) {
     delete: (key) => call('registry.delete', String(key)),
   });
   const configuration = Object.freeze({ getRegistry: () => registry });
-  const toText = (v) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : v);
+  // Only primitives may cross the bridge: a function or symbol is turned into text here, inside the timeout.
+  const toText = (v) =>
+    v === null || v === undefined ? null
+    : typeof v === 'object' ? JSON.stringify(v)
+    : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v
+    : String(v);
   return Object.freeze({
     getPayloadJSON: () => { const t = call('payload.json'); return t === '' ? {} : JSON.parse(t); },
     setPayloadJSON: (v) => call('payload.setJson', typeof v === 'string' ? v : JSON.stringify(v)),
@@ -69,7 +75,12 @@ export class ScriptSandbox {
   private readonly makeMc: (bridge: Bridge) => unknown;
 
   constructor(private readonly timeoutMs: number) {
-    this.context = vm.createContext(Object.create(null), { codeGeneration: { strings: false, wasm: false } });
+    // afterEvaluate: promise callbacks a script queues run inside runInContext, under the timeout; otherwise
+    // they would run later on the host's queue, where `Promise.resolve().then(() => { for (;;); })` hangs it.
+    this.context = vm.createContext(Object.create(null), {
+      codeGeneration: { strings: false, wasm: false },
+      microtaskMode: 'afterEvaluate',
+    });
     this.makeMc = new vm.Script(MC_SOURCE).runInContext(this.context) as (bridge: Bridge) => unknown;
   }
 

@@ -497,6 +497,12 @@ describe('evaluation errors', () => {
     expect(() => str("base64Encode('a', 'no-such-charset')")).toThrow(/charset/);
   });
 
+  it('reports a type error with the Synapse wording and the expression', () => {
+    const mc = makeMessage({ properties: { p: 'text' } });
+    expect(() => str('$ctx:p/a', mc)).toThrow(ExpressionError);
+    expect(() => str('$ctx:p/a', mc)).toThrow(/Evaluation of the XPath expression "\$ctx:p\/a" resulted in an error/i);
+  });
+
   it('keeps the source text', () => {
     expect(xp("get-property('a')").source).toBe("get-property('a')");
     expect(xp('//a').kind).toBe('xpath');

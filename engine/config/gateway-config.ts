@@ -1,0 +1,205 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { Diagnostics, type SourceLocation } from './diagnostics.js';
+import { didYouMean } from './suggest.js';
+
+/** gateway.yaml (design.md §7). Every key is optional. */
+export interface GatewayConfig {
+  readonly dir: string;
+  readonly http: { readonly host: string; readonly port: number };
+  readonly https: { readonly port: number; readonly cert: string; readonly key: string } | null;
+  readonly admin: { readonly host: string; readonly port: number; readonly user: string; readonly password: string | null };
+  readonly workers: number | null;
+  readonly registry: {
+    readonly governance: StoreConfig & { readonly readOnly: boolean; readonly redirectTo: 'local' | null };
+    readonly config: StoreConfig & { readonly readOnly: boolean };
+    readonly local: StoreConfig;
+  };
+  readonly limits: { readonly maxBodyBytes: number; readonly maxHeaderBytes: number; readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
+  readonly plugins: readonly string[];
+}
+
+export interface StoreConfig {
+  readonly store: 'sqlite' | 'postgres';
+  /** The SQLite file (absolute). */
+  readonly path: string;
+  /** The PostgreSQL URL (secret: never printed). */
+  readonly url: string | null;
+}
+
+type Kind = 'string' | 'number' | 'boolean' | { enum: readonly string[] } | 'strings';
+type Schema = { readonly [key: string]: Kind | Schema };
+
+const STORE: Schema = { store: { enum: ['sqlite', 'postgres'] }, path: 'string', url: 'string' };
+const SCHEMA: Schema = {
+  http: { host: 'string', port: 'number' },
+  https: { port: 'number', cert: 'string', key: 'string' },
+  admin: { host: 'string', port: 'number', user: 'string', password: 'string' },
+  workers: 'number',
+  registry: {
+    governance: { ...STORE, readOnly: 'boolean', redirectTo: { enum: ['local'] } },
+    config: { ...STORE, readOnly: 'boolean' },
+    local: STORE,
+  },
+  limits: { maxBodyBytes: 'number', maxHeaderBytes: 'number', headersTimeoutMs: 'number', requestTimeoutMs: 'number' },
+  plugins: 'strings',
+};
+
+type Plain = { [key: string]: unknown };
+
+/**
+ * Reads `dir/gateway.yaml` (absent: all defaults). Unknown keys are errors naming the nearest known key, values
+ * are type-checked, and `${env:NAME}` / `${file:/path}` references are resolved, so secrets need not be written
+ * in the file. Throws ConfigError with file:line:col positions.
+ */
+export function loadGatewayConfig(dir: string, env: Readonly<Record<string, string | undefined>> = process.env): GatewayConfig {
+  const file = join(dir, 'gateway.yaml');
+  const raw = existsSync(file) ? readChecked(file, env) : {};
+  return withDefaults(resolve(dir), raw);
+}
+
+function readChecked(file: string, env: Readonly<Record<string, string | undefined>>): Plain {
+  const diagnostics = new Diagnostics();
+  const lines = new LineCounter();
+  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines });
+  const at = (node: YamlNode | null | undefined): SourceLocation => {
+    const pos = lines.linePos(node?.range?.[0] ?? 0);
+    return { file, line: pos.line, column: pos.col };
+  };
+  for (const e of doc.errors) {
+    const pos = lines.linePos(e.pos[0]);
+    diagnostics.error({ file, line: pos.line, column: pos.col }, `malformed YAML: ${e.message.split('\n')[0]}`);
+  }
+  diagnostics.throwIfErrors();
+  const value = doc.contents === null ? {} : check(doc.contents as YamlNode, SCHEMA, '', at, env, diagnostics);
+  diagnostics.throwIfErrors();
+  return (value ?? {}) as Plain;
+}
+
+function check(
+  node: YamlNode,
+  schema: Schema,
+  path: string,
+  at: (n: YamlNode | null | undefined) => SourceLocation,
+  env: Readonly<Record<string, string | undefined>>,
+  diagnostics: Diagnostics,
+): Plain | undefined {
+  if (!isMap(node)) {
+    diagnostics.error(at(node), `${path || 'gateway.yaml'} must be a map`);
+    return undefined;
+  }
+  const out: Plain = {};
+  for (const pair of node.items) {
+    const keyNode = pair.key as YamlNode;
+    const key = isScalar(keyNode) ? String(keyNode.value) : '';
+    const name = path ? `${path}.${key}` : key;
+    const kind = schema[key];
+    if (kind === undefined) {
+      diagnostics.error(at(keyNode), `unknown key "${name}"${didYouMean(key, Object.keys(schema))}`);
+      continue;
+    }
+    const valueNode = pair.value as YamlNode | null;
+    if (valueNode === null || (isScalar(valueNode) && valueNode.value === null)) {
+      out[key] = null;
+      continue;
+    }
+    if (typeof kind === 'object' && !('enum' in kind)) {
+      out[key] = check(valueNode, kind as Schema, name, at, env, diagnostics);
+      continue;
+    }
+    if (kind === 'strings') {
+      if (!isSeq(valueNode)) diagnostics.error(at(valueNode), `${name} must be a list`);
+      else out[key] = (valueNode.items as YamlNode[]).map((i) => (isScalar(i) ? String(i.value) : ''));
+      continue;
+    }
+    if (!isScalar(valueNode)) {
+      diagnostics.error(at(valueNode), `${name} must be a single value`);
+      continue;
+    }
+    let value: unknown = valueNode.value;
+    if (typeof value === 'string') {
+      try {
+        value = resolveReference(value, env);
+      } catch (err) {
+        diagnostics.error(at(valueNode), `${name}: ${(err as Error).message}`);
+        continue;
+      }
+    }
+    const coerced = coerce(value, kind as Exclude<Kind, 'strings'>);
+    if (coerced === undefined) diagnostics.error(at(valueNode), `${name} must be ${describe(kind as Kind)}, not ${JSON.stringify(value)}`);
+    else out[key] = coerced;
+  }
+  return out;
+}
+
+/** `${env:NAME}` or `${file:/path}` (the file's content, trimmed), else the text itself. */
+export function resolveReference(text: string, env: Readonly<Record<string, string | undefined>>): string {
+  const m = /^\$\{(env|file):([^}]+)\}$/.exec(text.trim());
+  if (!m) return text;
+  if (m[1] === 'env') {
+    const value = env[m[2]!];
+    if (value === undefined) throw new Error(`the environment variable ${m[2]} is not set`);
+    return value;
+  }
+  try {
+    return readFileSync(m[2]!, 'utf8').trim();
+  } catch (err) {
+    throw new Error(`cannot read ${m[2]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function coerce(value: unknown, kind: Exclude<Kind, 'strings'>): unknown {
+  if (kind === 'string') return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  if (kind === 'number') {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    return Number.isFinite(n) && n >= 0 ? n : undefined;
+  }
+  if (kind === 'boolean') {
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    return undefined;
+  }
+  return typeof value === 'string' && kind.enum.includes(value) ? value : undefined;
+}
+
+function describe(kind: Kind): string {
+  if (typeof kind === 'object' && 'enum' in kind) return `one of ${kind.enum.join(', ')}`;
+  return kind === 'number' ? 'a number ≥ 0' : kind === 'boolean' ? 'true or false' : `a ${kind}`;
+}
+
+function withDefaults(dir: string, raw: Plain): GatewayConfig {
+  const section = (name: string): Plain => (raw[name] as Plain | null | undefined) ?? {};
+  const registry = section('registry');
+  const store = (name: string, file: string): Plain & StoreConfig => {
+    const s = (registry[name] as Plain | null | undefined) ?? {};
+    const path = (s['path'] as string | undefined) ?? `data/${file}`;
+    return { ...s, store: (s['store'] as StoreConfig['store'] | undefined) ?? 'sqlite', path: isAbsolute(path) ? path : join(dir, path), url: (s['url'] as string | undefined) ?? null };
+  };
+  const governance = store('governance', 'governance.db');
+  const config = store('config', 'config.db');
+  const http = section('http');
+  const https = raw['https'] as Plain | null | undefined;
+  const admin = section('admin');
+  const limits = section('limits');
+  return {
+    dir,
+    http: { host: (http['host'] as string) ?? '0.0.0.0', port: (http['port'] as number) ?? 8280 },
+    https: https && https['cert'] ? { port: (https['port'] as number) ?? 8243, cert: join(dir, https['cert'] as string), key: join(dir, (https['key'] as string) ?? 'tls/key.pem') } : null,
+    admin: { host: (admin['host'] as string) ?? '127.0.0.1', port: (admin['port'] as number) ?? 9164, user: (admin['user'] as string) ?? 'admin', password: (admin['password'] as string) ?? null },
+    workers: (raw['workers'] as number | undefined) ?? null,
+    registry: {
+      governance: { ...governance, readOnly: (governance['readOnly'] as boolean) ?? false, redirectTo: (governance['redirectTo'] as 'local' | null) ?? null },
+      config: { ...config, readOnly: (config['readOnly'] as boolean) ?? false },
+      local: store('local', 'local.db'),
+    },
+    limits: {
+      maxBodyBytes: (limits['maxBodyBytes'] as number) ?? 10 * 1024 * 1024,
+      maxHeaderBytes: (limits['maxHeaderBytes'] as number) ?? 16 * 1024,
+      headersTimeoutMs: (limits['headersTimeoutMs'] as number) ?? 10_000,
+      requestTimeoutMs: (limits['requestTimeoutMs'] as number) ?? 60_000,
+    },
+    plugins: (raw['plugins'] as string[] | undefined) ?? [],
+  };
+}
+

@@ -1,3 +1,4 @@
+import type { HttpClient } from './endpoint/http-client.js';
 import { DEFAULT_PAYLOAD_LIMITS } from './message/payload.js';
 import type { ArtifactLookup, LogLevel, Logger, MediationRegistry, Runtime } from './runtime.js';
 
@@ -20,6 +21,7 @@ export class StreamLogger implements Logger {
 export interface RuntimeOptions {
   readonly artifacts: ArtifactLookup;
   readonly registry?: MediationRegistry;
+  readonly http?: HttpClient;
   readonly logger: Logger;
   readonly scriptTimeoutMs?: number;
 }
@@ -29,6 +31,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return {
     artifacts: options.artifacts,
     registry: options.registry,
+    http: options.http,
     logger: options.logger,
     limits: { payload: DEFAULT_PAYLOAD_LIMITS, scriptTimeoutMs: options.scriptTimeoutMs ?? 5000 },
     env: process.env,

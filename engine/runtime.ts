@@ -1,5 +1,7 @@
 import type { Element } from '@xmldom/xmldom';
 import type { PayloadLimits } from './message/payload.js';
+import type { Endpoint } from './endpoint/endpoint.js';
+import type { HttpClient } from './endpoint/http-client.js';
 import type { FaultHandler } from './message/message-context.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -17,6 +19,7 @@ export type LocalEntryValue = string | Element;
 export interface ArtifactLookup {
   sequence(key: string): FaultHandler | undefined;
   localEntry(key: string): LocalEntryValue | undefined;
+  endpoint(key: string): Endpoint | undefined;
 }
 
 /**
@@ -41,6 +44,8 @@ export interface MediationRegistry {
 
 export interface Runtime {
   readonly artifacts: ArtifactLookup;
+  /** The backend HTTP client; absent where no backend may be called. */
+  readonly http: HttpClient | undefined;
   readonly registry: MediationRegistry | undefined;
   readonly logger: Logger;
   readonly limits: { readonly payload: PayloadLimits; readonly scriptTimeoutMs: number };

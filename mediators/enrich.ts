@@ -364,14 +364,17 @@ class EnrichMediator implements Mediator {
     switch (this.action) {
       case 'replace': {
         let inserted = false;
+        // With clone="false" the source can be the target itself (a property holding the live body element).
+        let replacedBySelf = false;
         for (const item of items) {
           if (typeof item === 'string') setText(node, item);
+          else if (item === node) replacedBySelf = true;
           else {
             parent!.insertBefore(adopt(doc, item), node);
             inserted = true;
           }
         }
-        if (inserted) parent!.removeChild(node);
+        if (inserted && !replacedBySelf) parent!.removeChild(node);
         return;
       }
       // Synapse adds only elements as children and siblings; text has no place there.

@@ -1,5 +1,6 @@
 import { MediatorRegistry, type MediatorDefinition } from '../engine/mediator.js';
 import { classMediator } from './class.js';
+import { call } from './call.js';
 import { drop } from './drop.js';
 import { enrich } from './enrich.js';
 import { filter } from './filter.js';
@@ -13,11 +14,13 @@ import { property } from './property.js';
 import { propertyGroup } from './property-group.js';
 import { respond } from './respond.js';
 import { script } from './script.js';
+import { send } from './send.js';
 import { sequence } from './sequence.js';
 import { switchMediator } from './switch.js';
 
 /** Every mediator that ships with Mediate, registered through the same plug-in interface as a user's own. */
 export const BUILTIN_MEDIATORS: readonly MediatorDefinition[] = [
+  call,
   classMediator,
   drop,
   enrich,
@@ -32,6 +35,7 @@ export const BUILTIN_MEDIATORS: readonly MediatorDefinition[] = [
   propertyGroup,
   respond,
   script,
+  send,
   sequence,
   switchMediator,
 ];

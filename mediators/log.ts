@@ -55,7 +55,7 @@ class LogMediator implements Mediator {
   }
 
   private summary(mc: MessageContext): string[] {
-    // Synapse's order: From, WSAction, SOAPAction, ReplyTo.
+    // The order Synapse's LogMediator writes them in (reference §2.8).
     const parts = [`To: ${mc.to ?? ''}`];
     const from = mc.properties.get('__From');
     if (from) parts.push(`From: ${stringOf(from)}`);

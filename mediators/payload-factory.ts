@@ -52,12 +52,14 @@ class PayloadFactoryMediator implements Mediator {
     return true;
   }
 
+  /** Synapse removes the indentation of an XML format (local entry or registry resource); text is used as it is. */
   private formatByKey(mc: MessageContext, key: string): string {
     const entry = mc.runtime.artifacts.localEntry(key);
-    if (entry !== undefined) return typeof entry === 'string' ? entry : serializeXml(entry);
+    if (entry !== undefined) return typeof entry === 'string' ? entry : serializeXml(withoutBlankText(entry.cloneNode(true) as Element));
     const text = mc.runtime.registry?.readText(key);
     if (text === null || text === undefined) throw new MediationError(`Key ${key} not found`);
-    return text;
+    if (!looksLikeXml(text)) return text;
+    return serializeXml(withoutBlankText(parseXml(text.trim()).documentElement!));
   }
 
   /** One argument as text fit for insertion into a format of this media type. */

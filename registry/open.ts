@@ -13,19 +13,19 @@ function openStore(config: StoreConfig, scope: string): RegistryStore {
 }
 
 /**
- * Opens the registry that gateway.yaml describes. Stores that share a file share one connection. A store that
- * cannot be opened is a clear error at start, naming the file.
+ * Opens the registry that gateway.yaml describes. A store that cannot be opened is a clear error at start,
+ * naming the file.
  */
 export function openRegistry(config: GatewayConfig['registry']): Registry {
-  const opened = new Map<string, RegistryStore>();
+  const seen = new Map<string, string>();
   const open = (c: StoreConfig, scope: string) => {
-    const id = c.store === 'sqlite' ? `sqlite:${c.path}` : `${c.store}:${scope}`;
-    let store = opened.get(id);
-    if (!store) {
-      store = openStore(c, scope);
-      opened.set(id, store);
+    if (c.store === 'sqlite') {
+      // One table per file: two spaces in one file would be one space, gov:/a and local:/a the same resource.
+      const other = seen.get(c.path);
+      if (other) throw new MediateError('MEDIATE_REGISTRY_CONFIG', `registry.${scope} and registry.${other} use the same file ${c.path}; each space needs its own`);
+      seen.set(c.path, scope);
     }
-    return store;
+    return openStore(c, scope);
   };
   return new Registry(
     {

@@ -1,6 +1,6 @@
 import { MediationError } from '../engine/errors.js';
 import type { MediationRegistry } from '../engine/runtime.js';
-import { formatKey, parseKey, type RegistryKey, type RegistryScope } from './key.js';
+import { formatKey, parseKey, RegistryKeyError, type RegistryKey, type RegistryScope } from './key.js';
 import { DEFAULT_MEDIA_TYPE, type RegistryStore, type Resource, type ResourceEntry } from './store.js';
 
 export interface ScopeSettings {
@@ -74,6 +74,7 @@ export class Registry implements MediationRegistry {
 
   private writable(keyText: string, allowProperty = false): { key: RegistryKey; store: RegistryStore } {
     const { key, settings } = this.resolve(keyText, allowProperty);
+    if (key.path === '/') throw new RegistryKeyError(keyText, 'the root of a registry space is a collection and cannot be written');
     if (settings.readOnly) throw new RegistryReadOnlyError(key);
     return { key, store: settings.store };
   }

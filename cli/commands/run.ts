@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatDiagnostic } from '../../engine/config/diagnostics.js';
 import { createRuntime, StreamLogger } from '../../engine/default-runtime.js';
+import { HttpClient } from '../../engine/endpoint/http-client.js';
 import { runFlow } from '../../engine/interpreter.js';
 import { ConfigLoader } from '../../engine/loader/loader.js';
 import type { Configuration } from '../../engine/loader/configuration.js';
@@ -94,10 +95,11 @@ async function runOne(file: string, options: RunOptions): Promise<number> {
     process.stderr.write(`mediate run: ${err.message}\n`);
     return EXIT.INVALID_INPUT;
   }
+  const http = new HttpClient();
   try {
     let mc: MessageContext;
     try {
-      mc = buildMessage(createRuntime({ artifacts: configuration, registry, logger }), options);
+      mc = buildMessage(createRuntime({ artifacts: configuration, registry, logger, http }), options);
     } catch (err) {
       process.stderr.write(`mediate run: ${(err as Error).message}\n`);
       return EXIT.INVALID_INPUT;
@@ -108,6 +110,7 @@ async function runOne(file: string, options: RunOptions): Promise<number> {
     return output.outcome === 'fault' ? EXIT.FAULT : EXIT.OK;
   } finally {
     await registry.close();
+    await http.close();
   }
 }
 

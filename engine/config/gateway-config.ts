@@ -117,7 +117,8 @@ function check(
       diagnostics.error(at(valueNode), `${name} must be a single value`);
       continue;
     }
-    let value: unknown = valueNode.value;
+    // YAML reads a plain 0123 or 1e3 as a number; a string setting (a password, a user) wants the text as written.
+    let value: unknown = kind === 'string' && typeof valueNode.value === 'number' && valueNode.source !== undefined ? valueNode.source : valueNode.value;
     if (typeof value === 'string') {
       try {
         value = resolveReference(value, env);
@@ -185,7 +186,8 @@ function withDefaults(dir: string, raw: Plain): GatewayConfig {
   return {
     dir,
     http: { host: (http['host'] as string) ?? '0.0.0.0', port: (http['port'] as number) ?? 8280 },
-    https: https && https['cert'] ? { port: (https['port'] as number) ?? 8243, cert: join(dir, https['cert'] as string), key: join(dir, (https['key'] as string) ?? 'tls/key.pem') } : null,
+    // resolve, not join: an absolute certificate path (/etc/ssl/...) must stay as it is.
+    https: https && https['cert'] ? { port: (https['port'] as number) ?? 8243, cert: resolve(dir, https['cert'] as string), key: resolve(dir, (https['key'] as string) ?? 'tls/key.pem') } : null,
     admin: { host: (admin['host'] as string) ?? '127.0.0.1', port: (admin['port'] as number) ?? 9164, user: (admin['user'] as string) ?? 'admin', password: (admin['password'] as string) ?? null },
     workers: (raw['workers'] as number | undefined) ?? null,
     registry: {

@@ -1,4 +1,5 @@
 import type { SourceLocation } from '../config/diagnostics.js';
+import type { Endpoint } from '../endpoint/endpoint.js';
 import type { ArtifactLookup, LocalEntryValue } from '../runtime.js';
 import type { Sequence } from '../sequence.js';
 
@@ -15,6 +16,7 @@ interface Defined<T> {
 export class Configuration implements ArtifactLookup {
   readonly sequences = new Map<string, Defined<Sequence>>();
   readonly localEntries = new Map<string, Defined<LocalEntryValue>>();
+  readonly endpoints = new Map<string, Defined<Endpoint>>();
 
   sequence(key: string): Sequence | undefined {
     return this.sequences.get(key)?.value;
@@ -22,5 +24,9 @@ export class Configuration implements ArtifactLookup {
 
   localEntry(key: string): LocalEntryValue | undefined {
     return this.localEntries.get(key)?.value;
+  }
+
+  endpoint(key: string): Endpoint | undefined {
+    return this.endpoints.get(key)?.value;
   }
 }

@@ -4,6 +4,7 @@ import { ConfigNode, SYNAPSE_NS } from '../config/config-node.js';
 import { Diagnostics } from '../config/diagnostics.js';
 import { readXmlConfig } from '../config/xml-reader.js';
 import { readYamlConfig } from '../config/yaml-reader.js';
+import { compileEndpoint } from '../endpoint/endpoint-factory.js';
 import type { MediatorRegistry } from '../mediator.js';
 import type { LocalEntryValue } from '../runtime.js';
 import { compileSequence } from '../sequence.js';
@@ -18,7 +19,7 @@ export interface LoadResult {
 }
 
 /** The folders of a config directory that hold artifacts, in load order (design.md §4). */
-export const ARTIFACT_FOLDERS = ['local-entries', 'sequences'] as const;
+export const ARTIFACT_FOLDERS = ['local-entries', 'endpoints', 'sequences'] as const;
 
 const CONFIG_EXTENSIONS = new Set(['.xml', '.yaml', '.yml']);
 
@@ -60,7 +61,7 @@ export class ConfigLoader {
     return this.finish();
   }
 
-  /** Loads a config directory: its local-entries/ and sequences/ folders. */
+  /** Loads a config directory: its local-entries/, endpoints/ and sequences/ folders. */
   loadFolder(dir: string): LoadResult {
     this.loadFolderArtifacts(dir);
     return this.finish();
@@ -114,6 +115,8 @@ export class ConfigLoader {
         return this.loadSequence(node);
       case 'localEntry':
         return this.loadLocalEntry(node);
+      case 'endpoint':
+        return this.loadEndpoint(node);
       case 'registry':
         this.diagnostics.warn(node.loc, '<registry> is ignored: Mediate configures its registry in gateway.yaml (docs/registry.md)');
         return;
@@ -134,6 +137,16 @@ export class ConfigLoader {
     }
     const sequence = compileSequence(node, this.compiler, name);
     this.define(this.configuration.sequences, 'sequence', name, sequence, node);
+  }
+
+  private loadEndpoint(node: ConfigNode): void {
+    const name = node.attr('name');
+    if (!name) {
+      this.diagnostics.error(node.loc, 'a top-level <endpoint> needs a name');
+      return;
+    }
+    const endpoint = compileEndpoint(node, this.compiler);
+    if (endpoint) this.define(this.configuration.endpoints, 'endpoint', name, endpoint, node);
   }
 
   private loadLocalEntry(node: ConfigNode): void {

@@ -57,6 +57,11 @@ export class MessageContext {
   fault: MediationError | undefined;
   /** The mediator running now, so that errors and traces can say where they happened. */
   current: Mediator | undefined;
+  /**
+   * What runs a backend response that `send` received, when the flow's owner has a response path (an API's
+   * out-flow); without one the response goes straight back to the client.
+   */
+  onResponse: ((mc: MessageContext) => Promise<unknown>) | undefined;
 
   constructor(
     readonly runtime: Runtime,

@@ -26,7 +26,7 @@ export function corpusFiles(): CorpusFile[] {
     if (!row || !folder) continue;
     const elements = new Map<string, number>();
     for (const m of row[3]!.matchAll(/([\w-]+)×(\d+)/g)) elements.set(m[1]!, Number(m[2]));
-    const flagged = [...row[4]!.matchAll(/([\w-]+)(?: \([a-z ]+\))? \(L(\d+)\)/g)].map((m) => ({ name: m[1]!, line: Number(m[2]) }));
+    const flagged = [...row[4]!.matchAll(/([\w-]+)(?: \([^)]+\))? \(L(\d+)\)/g)].map((m) => ({ name: m[1]!, line: Number(m[2]) }));
     files.push({ path: `${folder}/${row[1]}`, elements, flagged, artifacts: row[2]!.trim(), notes: row[5]!.trim() });
   }
   return files;

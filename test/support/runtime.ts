@@ -52,12 +52,13 @@ function normalise(key: string): string {
   return key.includes(':') ? key : `gov:${key}`;
 }
 
-const emptyArtifacts: ArtifactLookup = { sequence: () => undefined, localEntry: () => undefined };
+const emptyArtifacts: ArtifactLookup = { sequence: () => undefined, localEntry: () => undefined, endpoint: () => undefined };
 
 export function makeRuntime(overrides: Partial<Runtime> = {}): Runtime & { logger: MemoryLogger } {
   return {
     artifacts: emptyArtifacts,
     registry: undefined,
+    http: undefined,
     logger: new MemoryLogger(),
     limits: { payload: DEFAULT_PAYLOAD_LIMITS, scriptTimeoutMs: 1000 },
     env: {},

@@ -164,7 +164,7 @@ describe('Synapse variables (reference §3.4)', () => {
   });
 
   it('$ctx: has no special names and no local-entry fallback', () => {
-    const runtime = makeRuntime({ artifacts: { sequence: () => undefined, localEntry: (k) => (k === 'le' ? 'entry' : undefined) } });
+    const runtime = makeRuntime({ artifacts: { sequence: () => undefined, localEntry: (k) => (k === 'le' ? 'entry' : undefined), endpoint: () => undefined } });
     const mc = makeMessage({ runtime, to: '/orders' });
     expect(str("get-property('To')", mc)).toBe('/orders');
     expect(str('$ctx:To', mc)).toBeNull();

@@ -14,7 +14,7 @@ function str(source: string, mc: MessageContext = makeMessage()): string | null 
 }
 
 function withLocalEntries(entries: Record<string, LocalEntryValue>) {
-  return makeRuntime({ artifacts: { sequence: () => undefined, localEntry: (key) => entries[key] } });
+  return makeRuntime({ artifacts: { sequence: () => undefined, localEntry: (key) => entries[key], endpoint: () => undefined } });
 }
 
 describe('get-property forms (reference §3.2.5)', () => {

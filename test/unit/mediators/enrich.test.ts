@@ -313,6 +313,15 @@ describe('enrich clone semantics: body → property → body keeps elements (ref
     expect(serializeXml(mc.properties.get('live') as Element)).toBe('<req><n>1</n><m xmlns="">2</m></req>');
   });
 
+  test('clone="false" both ways: putting the live body element back where it is leaves the body as it was', async () => {
+    const { mc } = await run(
+      seq(`<enrich><source type="body" clone="false"/><target type="property" property="live"/></enrich>
+           <enrich><source type="property" property="live" clone="false"/><target type="body"/></enrich>`),
+      { body: '<req><n>1</n></req>', contentType: XML },
+    );
+    expect(xmlOut(mc)).toBe('<req><n>1</n></req>');
+  });
+
   test('JSON: body → property → body', async () => {
     const { mc } = await run(
       seq(`<enrich><source type="body"/><target type="property" property="orig"/></enrich>
@@ -431,6 +440,15 @@ describe('enrich in JSON mode (reference §2.14, §3.5)', () => {
       properties: { list: '[0]' },
     });
     expect((mc.properties.get('list') as JsonProperty).value).toEqual([0, 1]);
+  });
+
+  test('target property child adds members to the JSON object the property holds (docs/compatibility.md)', async () => {
+    const { mc } = await run(seq(`<enrich><source type="inline">{"b":2}</source><target type="property" property="obj" action="child"/></enrich>`), {
+      body: '{}',
+      contentType: JSON_TYPE,
+      properties: { obj: new JsonProperty({ a: 1 }) },
+    });
+    expect((mc.properties.get('obj') as JsonProperty).value).toEqual({ a: 1, b: 2 });
   });
 
   test('a property holding JSON text is a JSON source', async () => {

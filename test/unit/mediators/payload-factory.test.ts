@@ -314,6 +314,28 @@ describe('payloadFactory format key (reference §2.9)', () => {
     expect(body(mc)).toBe('<greeting>Hi Ann</greeting>');
   });
 
+  test('an XML format from a local entry has its indentation removed', async () => {
+    const { mc } = await run(`<definitions ${SYNAPSE}>
+  <localEntry key="fmt">
+    <order xmlns="">
+      <id>$1</id>
+    </order>
+  </localEntry>
+  <sequence name="main"><payloadFactory><format key="fmt"/><args><arg value="5"/></args></payloadFactory></sequence>
+</definitions>`);
+    expect(body(mc)).toBe('<order><id>5</id></order>');
+  });
+
+  test('an XML registry resource as format has its indentation removed; a text one is used as it is', async () => {
+    const registry = new MemoryRegistry();
+    registry.resources.set('gov:/formats/order.xml', { content: '<order>\n  <id>$1</id>\n</order>', properties: new Map() });
+    registry.resources.set('gov:/formats/order.txt', { content: 'id: $1\n  end', properties: new Map() });
+    const xml = await run(seq(`<payloadFactory><format key="gov:/formats/order.xml"/><args><arg value="5"/></args></payloadFactory>`), {}, { registry });
+    expect(body(xml.mc)).toBe('<order><id>5</id></order>');
+    const text = await run(seq(`<payloadFactory media-type="text"><format key="gov:/formats/order.txt"/><args><arg value="5"/></args></payloadFactory>`), {}, { registry });
+    expect(text.mc.payload.serialize('text/plain')).toBe('id: 5\n  end');
+  });
+
   test('a dynamic key reads the registry when no local entry has it', async () => {
     const registry = new MemoryRegistry();
     registry.resources.set('gov:/formats/out.json', { content: '{"id":"$1"}', properties: new Map() });

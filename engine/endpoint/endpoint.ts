@@ -1,0 +1,131 @@
+import type { SourceLocation } from '../config/diagnostics.js';
+import { ErrorCode } from '../error-codes.js';
+import { MediationError } from '../errors.js';
+import type { Expression } from '../expression/expression.js';
+import { Axis2, type MessageContext, type WritableScope } from '../message/message-context.js';
+import { stringOf } from '../message/typed-value.js';
+import type { Authenticator, MutableRequest } from './authenticator.js';
+import { BackendError } from './backend-error.js';
+import { HOP_BY_HOP, type BackendResponse } from './http-client.js';
+import { SuspensionState, type SuspensionPolicy } from './suspension.js';
+import { appendPostfix, type UriTemplate } from './target-url.js';
+
+/** Where an endpoint sends: a fixed URI, a URI template, or the message's own To address. */
+export type EndpointTarget =
+  | { readonly kind: 'address'; readonly uri: URL }
+  | { readonly kind: 'http'; readonly template: UriTemplate; readonly method: string | undefined }
+  | { readonly kind: 'default' };
+
+/** An endpoint-level `<property>`: `uri.var.*`/`query.param.*` feed the template, others are set on the message. */
+export interface EndpointProperty {
+  readonly name: string;
+  readonly value: string | undefined;
+  readonly expression: Expression | undefined;
+  readonly scope: WritableScope;
+}
+
+export interface EndpointSettings {
+  readonly name: string | undefined;
+  readonly target: EndpointTarget;
+  /** `<timeout><duration>`: the whole exchange; unset means the client default. */
+  readonly timeoutMs: number | undefined;
+  readonly suspension: SuspensionPolicy;
+  readonly properties: readonly EndpointProperty[];
+  readonly authenticator: Authenticator | undefined;
+  readonly loc: SourceLocation;
+}
+
+/** How the caller wants REST_URL_POSTFIX treated (reference §2.6, §5.3). */
+export type PostfixRule = 'always' | 'address-only';
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+/**
+ * An endpoint (reference §5): builds the backend request from the message (method, URL with the postfix,
+ * transport headers without hop-by-hop ones, the payload serialised by messageType), applies backend
+ * authentication with at most one retry after a 401, and keeps Synapse's suspension state.
+ */
+export class Endpoint {
+  private readonly state: SuspensionState;
+
+  constructor(readonly settings: EndpointSettings) {
+    this.state = new SuspensionState(settings.suspension);
+  }
+
+  get name(): string {
+    return this.settings.name ?? 'anonymous';
+  }
+
+  async send(mc: MessageContext, postfix: PostfixRule, signal?: AbortSignal): Promise<BackendResponse> {
+    const now = mc.runtime.now();
+    if (this.state.isSuspended(now)) {
+      throw new BackendError(`Currently , Address endpoint : [ Name : ${this.name} ] [ State : SUSPENDED ]`, ErrorCode.ENDPOINT_NOT_READY);
+    }
+    const http = mc.runtime.http;
+    if (!http) throw new MediationError('no HTTP client is available to call endpoints');
+    this.applyProperties(mc);
+    const request = this.request(mc, postfix);
+    const auth = this.settings.authenticator;
+    const options = { timeoutMs: this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal };
+    try {
+      if (auth) await auth.authorize(request, mc);
+      let response = await http.send(request, options);
+      if (response.status === 401 && auth && (await auth.retryAfterUnauthorized(request, response, mc))) {
+        response = await http.send(request, options);
+      }
+      this.state.succeeded();
+      return response;
+    } catch (err) {
+      if (err instanceof BackendError) this.state.failed(err.errorCode, mc.runtime.now());
+      throw err;
+    }
+  }
+
+  private applyProperties(mc: MessageContext): void {
+    for (const p of this.settings.properties) {
+      if (p.name.startsWith('uri.var.') || p.name.startsWith('query.param.')) continue;
+      mc.setProperty(p.scope, p.name, p.value ?? p.expression?.stringValue(mc) ?? null);
+    }
+  }
+
+  private request(mc: MessageContext, postfixRule: PostfixRule): MutableRequest {
+    const target = this.settings.target;
+    const postfix = stringOf(mc.axis2.get(Axis2.REST_URL_POSTFIX) ?? '');
+    let url: URL;
+    let method = stringOf(mc.axis2.get(Axis2.HTTP_METHOD) ?? 'POST').toUpperCase() || 'POST';
+    if (target.kind === 'address') url = appendPostfix(target.uri, postfix);
+    else if (target.kind === 'http') {
+      url = target.template.expand(this.templateVariables(mc));
+      if (postfixRule === 'always') url = appendPostfix(url, postfix);
+      if (target.method) method = target.method;
+    } else {
+      if (!mc.to || !/^https?:\/\//i.test(mc.to)) {
+        throw new MediationError(`endpoint ${this.name}: the message has no absolute To address to send to (set it with <header name="To" .../>)`);
+      }
+      url = new URL(mc.to);
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of mc.headers) if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+    let body: Buffer | null = null;
+    if (!BODYLESS.has(method) && !mc.payload.isEmpty) {
+      const serialised = mc.payload.serialize(mc.messageType);
+      body = typeof serialised === 'string' ? Buffer.from(serialised, 'utf8') : serialised;
+      const type = mc.messageType ?? mc.payload.contentType;
+      if (type) headers['content-type'] = stringOf(mc.axis2.get(Axis2.CONTENT_TYPE) ?? type);
+    } else delete headers['content-type'];
+    return { method, url, headers, body };
+  }
+
+  /** `uri.var.*` and `query.param.*` from the message's default scope, then the endpoint's own properties. */
+  private templateVariables(mc: MessageContext): Record<string, string> {
+    const vars: Record<string, string> = {};
+    for (const [name, value] of mc.properties) {
+      if (name.startsWith('uri.var.') || name.startsWith('query.param.')) vars[name] = stringOf(value);
+    }
+    for (const p of this.settings.properties) {
+      if (p.name.startsWith('uri.var.') || p.name.startsWith('query.param.')) vars[p.name] = p.value ?? p.expression?.stringValue(mc) ?? '';
+    }
+    return vars;
+  }
+}

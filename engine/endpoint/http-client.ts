@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { Agent, type Dispatcher } from 'undici';
+import { backendErrorFor } from './backend-error.js';
+
+/** Settings of the pooled client (gateway.yaml `backends`). */
+export interface HttpClientOptions {
+  /** PEM file of extra trusted certificate authorities for HTTPS backends. */
+  readonly caFile?: string | null;
+  /** Accept any certificate: development only, off by default. */
+  readonly insecure?: boolean;
+  readonly connectTimeoutMs?: number;
+  /** Connections kept per backend origin. */
+  readonly connectionsPerOrigin?: number;
+  readonly keepAliveMs?: number;
+}
+
+export interface OutgoingRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer | null;
+}
+
+export interface BackendResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+
+export interface SendOptions {
+  /** The whole exchange must complete within this time (endpoint `<timeout><duration>`). */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and framing headers: never forwarded as they are. */
+export const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
+  'proxy-authenticate', 'proxy-authorization', 'host', 'content-length', 'expect',
+]);
+
+/**
+ * The backend HTTP client: undici with one keep-alive pool per origin (an Agent keeps a Pool per origin), TLS
+ * verification on unless explicitly switched off, no redirects followed. Responses are read whole; a failure
+ * becomes a BackendError carrying Synapse's error code.
+ */
+export class HttpClient {
+  private readonly agent: Agent;
+
+  constructor(readonly options: HttpClientOptions = {}) {
+    this.agent = new Agent({
+      connections: options.connectionsPerOrigin ?? 64,
+      keepAliveTimeout: options.keepAliveMs ?? 30_000,
+      connect: {
+        timeout: options.connectTimeoutMs ?? 10_000,
+        rejectUnauthorized: !options.insecure,
+        ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
+      },
+    });
+  }
+
+  get dispatcher(): Dispatcher {
+    return this.agent;
+  }
+
+  async send(request: OutgoingRequest, options: SendOptions): Promise<BackendResponse> {
+    const target = `${request.url.protocol}//${request.url.host}`;
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      const response = await this.agent.request({
+        origin: request.url.origin,
+        path: request.url.pathname + request.url.search,
+        method: request.method as Dispatcher.HttpMethod,
+        headers: request.headers,
+        body: request.body ?? undefined,
+        signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+      const body = Buffer.from(await response.body.arrayBuffer());
+      return { status: response.statusCode, headers: flatten(response.headers), body };
+    } catch (err) {
+      if (timeout.aborted && !options.signal?.aborted) throw backendErrorFor({ code: 'MEDIATE_ENDPOINT_TIMEOUT' }, target);
+      throw backendErrorFor(err, target);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}

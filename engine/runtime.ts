@@ -40,6 +40,19 @@ export interface MediationRegistry {
   /** Replaces the content of an existing resource, keeping its properties; false when there is none. */
   update(key: string, value: string): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /*
+   * What a cache shared between processes and gateways needs (the OAuth2 token cache of endpoint
+   * authentication). Optional, so that test doubles need not implement them; without them the cache stays in
+   * the process.
+   */
+  /** Whether a write to the key would be accepted (false in a read-only governance registry). */
+  canWrite?(key: string): boolean;
+  /** Creates or replaces a resource with its content and properties in one write. */
+  put?(key: string, content: Buffer, mediaType?: string, properties?: Record<string, string>): Promise<void>;
+  /** Takes or renews a lease for `owner` until `ttlMs` from now; true when `owner` holds it (RegistryStore.tryLease). */
+  tryLease?(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives up `owner`'s lease; false when it was not, or no longer, its. */
+  releaseLease?(key: string, owner: string): Promise<boolean>;
 }
 
 export interface Runtime {

@@ -608,7 +608,10 @@ function payloadPaths(selector: Selector): readonly string[] {
 function plainPaths(source: string): string[] | undefined {
   const inner = /^json-eval\(([\s\S]*)\)$/.exec(source.trim())?.[1]?.trim();
   if (inner === undefined) return undefined;
-  const paths = splitTopLevel(inner).map((p) => (p.endsWith('.') ? p.slice(0, -1) : p));
+  // As Jayway does, a path without a root is relative to the root: `a.b` is `$.a.b`.
+  const paths = splitTopLevel(inner)
+    .map((p) => (p.endsWith('.') ? p.slice(0, -1) : p))
+    .map((p) => (p.startsWith('$') ? p : p.startsWith('[') ? `$${p}` : `$.${p}`));
   const plain = paths.every((p) => p.startsWith('$') && !/^\$(ctx|trp|axis2):/.test(p) && !p.includes('{') && !p.endsWith('()'));
   return plain ? paths : undefined;
 }

@@ -72,6 +72,22 @@ export class Registry implements MediationRegistry {
     return this.readSync(keyText) !== null;
   }
 
+  /** Whether a write to the key would be accepted: false in a read-only scope (a regional gateway's gov:). */
+  canWrite(keyText: string): boolean {
+    return !this.resolve(keyText, false).settings.readOnly;
+  }
+
+  /** RegistryStore.tryLease on the key's store; a read-only scope refuses it as it refuses writes. */
+  async tryLease(keyText: string, owner: string, ttlMs: number): Promise<boolean> {
+    const { key, store } = this.writable(keyText);
+    return store.tryLease(key.path, owner, ttlMs);
+  }
+
+  async releaseLease(keyText: string, owner: string): Promise<boolean> {
+    const { key, store } = this.writable(keyText);
+    return store.releaseLease(key.path, owner);
+  }
+
   private writable(keyText: string, allowProperty = false): { key: RegistryKey; store: RegistryStore } {
     const { key, settings } = this.resolve(keyText, allowProperty);
     if (key.path === '/') throw new RegistryKeyError(keyText, 'the root of a registry space is a collection and cannot be written');

@@ -24,6 +24,11 @@ CREATE TABLE IF NOT EXISTS resources (
   modified INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS resources_parent ON resources(parent);
+CREATE TABLE IF NOT EXISTS leases (
+  path TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  expires INTEGER NOT NULL
+);
 `;
 
 /** Reads cached per process; a bound keeps a registry of many keys from growing the heap without limit. */
@@ -74,6 +79,14 @@ export class SqliteStore implements RegistryStore {
       children: db.prepare<[string], Row>('SELECT path, collection, media_type, modified FROM resources WHERE parent = ? ORDER BY path'),
       hasChildren: db.prepare<[string]>('SELECT 1 FROM resources WHERE parent = ? LIMIT 1').pluck(),
       deleteTree: db.prepare('DELETE FROM resources WHERE path = ? OR substr(path, 1, length(?) + 1) = ? || \'/\''),
+      // One statement, so the check and the take are one atomic step: the upsert only overwrites a lease that has
+      // lapsed or is the caller's own, and `changes` says whether it did.
+      takeLease: db.prepare<[string, string, number, number]>(
+        `INSERT INTO leases (path, owner, expires) VALUES (?, ?, ?)
+         ON CONFLICT(path) DO UPDATE SET owner = excluded.owner, expires = excluded.expires
+         WHERE leases.owner = excluded.owner OR leases.expires <= ?`,
+      ),
+      releaseLease: db.prepare<[string, string]>('DELETE FROM leases WHERE path = ? AND owner = ?'),
     };
   }
 
@@ -148,6 +161,15 @@ export class SqliteStore implements RegistryStore {
     }));
   }
 
+  async tryLease(path: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    return this.leaseWrite(() => this.statements.takeLease.run(path, owner, now + ttlMs, now).changes === 1);
+  }
+
+  async releaseLease(path: string, owner: string): Promise<boolean> {
+    return this.leaseWrite(() => this.statements.releaseLease.run(path, owner).changes === 1);
+  }
+
   async close(): Promise<void> {
     this.cache.clear();
     this.db.close();
@@ -162,6 +184,15 @@ export class SqliteStore implements RegistryStore {
       throw new RegistryStoreError(`registry write failed in ${this.file}: ${(err as Error).message}`, { cause: err });
     } finally {
       this.cache.clear();
+    }
+  }
+
+  /** A lease change: its own transaction, but no resource changed, so the read cache stays. */
+  private leaseWrite<T>(work: () => T): T {
+    try {
+      return this.db.transaction(work).immediate();
+    } catch (err) {
+      throw new RegistryStoreError(`registry lease failed in ${this.file}: ${(err as Error).message}`, { cause: err });
     }
   }
 

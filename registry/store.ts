@@ -48,6 +48,15 @@ export interface RegistryStore {
   delete(path: string): Promise<boolean>;
   /** The children of a collection; an empty list for a resource or a missing path. */
   list(path: string): Promise<ResourceEntry[]>;
+  /**
+   * Takes, or renews, the lease on `path` for `owner` until `ttlMs` from now, and says whether `owner` holds it:
+   * true when it was free, expired or already `owner`'s. A compare-and-set in one transaction, so of processes
+   * racing for a free lease exactly one wins, and the lease of an owner that died lapses after its TTL. Leases
+   * are kept apart from resources: taking one creates, changes and lists no resource.
+   */
+  tryLease(path: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `owner` still holds it (compare-and-delete); false when it was not, or no longer, its. */
+  releaseLease(path: string, owner: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

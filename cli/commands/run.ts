@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatDiagnostic } from '../../engine/config/diagnostics.js';
 import { createRuntime, StreamLogger } from '../../engine/default-runtime.js';
+import { loadGatewayConfig } from '../../engine/config/gateway-config.js';
 import { HttpClient } from '../../engine/endpoint/http-client.js';
 import { runFlow } from '../../engine/interpreter.js';
 import { ConfigLoader } from '../../engine/loader/loader.js';
@@ -95,7 +96,7 @@ async function runOne(file: string, options: RunOptions): Promise<number> {
     process.stderr.write(`mediate run: ${err.message}\n`);
     return EXIT.INVALID_INPUT;
   }
-  const http = new HttpClient();
+  const http = new HttpClient(options.config ? loadGatewayConfig(options.config).backends : {});
   try {
     let mc: MessageContext;
     try {

@@ -18,6 +18,14 @@ export interface GatewayConfig {
   };
   readonly limits: { readonly maxBodyBytes: number; readonly maxHeaderBytes: number; readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
   readonly plugins: readonly string[];
+  /** The backend HTTP client (engine/endpoint/http-client.ts). */
+  readonly backends: {
+    readonly caFile: string | null;
+    readonly insecure: boolean;
+    readonly connectTimeoutMs: number;
+    readonly connectionsPerOrigin: number;
+    readonly keepAliveMs: number;
+  };
 }
 
 export interface StoreConfig {
@@ -44,6 +52,7 @@ const SCHEMA: Schema = {
   },
   limits: { maxBodyBytes: 'number', maxHeaderBytes: 'number', headersTimeoutMs: 'number', requestTimeoutMs: 'number' },
   plugins: 'strings',
+  backends: { caFile: 'string', insecure: 'boolean', connectTimeoutMs: 'number', connectionsPerOrigin: 'number', keepAliveMs: 'number' },
 };
 
 type Plain = { [key: string]: unknown };
@@ -183,6 +192,7 @@ function withDefaults(dir: string, raw: Plain): GatewayConfig {
   const https = raw['https'] as Plain | null | undefined;
   const admin = section('admin');
   const limits = section('limits');
+  const backends = section('backends');
   return {
     dir,
     http: { host: (http['host'] as string) ?? '0.0.0.0', port: (http['port'] as number) ?? 8280 },
@@ -202,6 +212,13 @@ function withDefaults(dir: string, raw: Plain): GatewayConfig {
       requestTimeoutMs: (limits['requestTimeoutMs'] as number) ?? 60_000,
     },
     plugins: (raw['plugins'] as string[] | undefined) ?? [],
+    backends: {
+      caFile: backends['caFile'] ? resolve(dir, backends['caFile'] as string) : null,
+      insecure: (backends['insecure'] as boolean) ?? false,
+      connectTimeoutMs: (backends['connectTimeoutMs'] as number) ?? 10_000,
+      connectionsPerOrigin: (backends['connectionsPerOrigin'] as number) ?? 64,
+      keepAliveMs: (backends['keepAliveMs'] as number) ?? 30_000,
+    },
   };
 }
 

@@ -13,6 +13,18 @@ export const YAML_TEXT_KEY = 'text';
  * and whose other map or list values are child elements of that name.
  */
 export function readYamlConfig(text: string, file: string, diagnostics: Diagnostics): ConfigNode | undefined {
+  const parsed = parseYaml(text, file, diagnostics);
+  if (!parsed) return undefined;
+  const { root, at } = parsed;
+  if (!isMap(root) || root.items.length !== 1) {
+    diagnostics.error(at(root, { file, line: 1, column: 1 }), 'a YAML configuration is a map with one key: the artifact (sequence, api, endpoint, ...)');
+    return undefined;
+  }
+  return yamlElement(root.items[0]!, at, diagnostics);
+}
+
+/** A parsed YAML document with a way to locate its nodes; syntax errors are reported and give undefined. */
+export function parseYaml(text: string, file: string, diagnostics: Diagnostics): { root: YamlNode | null; at: Locate } | undefined {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -22,22 +34,21 @@ export function readYamlConfig(text: string, file: string, diagnostics: Diagnost
     }
     return undefined;
   }
-  const at = (node: YamlNode | null | undefined, fallback: SourceLocation): SourceLocation => {
+  const at: Locate = (node, fallback) => {
     const offset = node?.range?.[0];
     if (offset === undefined) return fallback;
     const pos = lines.linePos(offset);
     return { file, line: pos.line, column: pos.col };
   };
-  const start: SourceLocation = { file, line: 1, column: 1 };
-  const root = doc.contents;
-  if (!isMap(root) || root.items.length !== 1) {
-    diagnostics.error(at(root, start), 'a YAML configuration is a map with one key: the artifact (sequence, api, endpoint, ...)');
-    return undefined;
-  }
-  return element(root.items[0]!, at, start, new Map(), diagnostics);
+  return { root: doc.contents as YamlNode | null, at };
 }
 
-type Locate = (node: YamlNode | null | undefined, fallback: SourceLocation) => SourceLocation;
+/** One `name: body` pair of a YAML document as a configuration element (the mapping of docs/yaml.md). */
+export function yamlElement(pair: Pair, at: Locate, diagnostics: Diagnostics): ConfigNode | undefined {
+  return element(pair, at, at(pair.key as YamlNode, { file: '', line: 1, column: 1 }), new Map(), diagnostics);
+}
+
+export type Locate = (node: YamlNode | null | undefined, fallback: SourceLocation) => SourceLocation;
 
 function element(
   pair: Pair,

@@ -1,3 +1,4 @@
+import { registerAuthentication } from './authentication-factory.js';
 import type { Authenticator, MutableRequest } from './authenticator.js';
 
 /** `<basicAuth>`: every request carries `Authorization: Basic base64(username:password)` (RFC 7617). */
@@ -17,3 +18,9 @@ export class BasicAuthenticator implements Authenticator {
     return false;
   }
 }
+
+registerAuthentication('basicAuth', (node, _cx, read) => {
+  const username = read(node, 'username', { required: true });
+  const password = read(node, 'password', { required: true });
+  return username === undefined || password === undefined ? undefined : new BasicAuthenticator(username, password);
+});

@@ -6,8 +6,8 @@ import type { DynamicValue } from '../expression/dynamic-value.js';
 import type { CompileContext } from '../mediator.js';
 import { WRITABLE_SCOPES, type WritableScope } from '../message/message-context.js';
 import type { Authenticator } from './authenticator.js';
-import { authenticationFactory, authenticationNames, registerAuthentication, type ValueReader } from './authentication-factory.js';
-import { BasicAuthenticator } from './basic-auth.js';
+import { authenticationFactory, authenticationNames, type ValueReader } from './authentication-factory.js';
+import './authentication-schemes.js';
 import { Endpoint, type EndpointProperty, type EndpointTarget } from './endpoint.js';
 import { NEVER_SUSPEND, SYNAPSE_DEFAULT_SUSPENSION, type SuspensionPolicy } from './suspension.js';
 import { UriTemplate } from './target-url.js';
@@ -36,12 +36,6 @@ const UNSUPPORTED_KINDS: Record<string, string> = {
   template: 'endpoint templates are not supported',
 };
 const METHODS = ['get', 'post', 'put', 'delete', 'head', 'patch', 'options'];
-
-registerAuthentication('basicAuth', (node, _cx, read) => {
-  const username = read(node, 'username', { required: true });
-  const password = read(node, 'password', { required: true });
-  return username === undefined || password === undefined ? undefined : new BasicAuthenticator(username, password);
-});
 
 /** Compiles `<endpoint>` (reference §5.1): inline, named, or `key="..."`. */
 export function compileEndpointRef(node: ConfigNode, cx: CompileContext): EndpointRef | undefined {
@@ -82,7 +76,7 @@ export function compileEndpoint(node: ConfigNode, cx: CompileContext): Endpoint 
     timeoutMs: timeoutOf(leaf, cx),
     suspension: suspensionOf(leaf, cx),
     properties: propertiesOf(node, cx),
-    authenticator: leaf.name === 'http' ? authenticationOf(leaf, cx) : undefined,
+    authenticator: leaf.name === 'http' && leaf.child('authentication') ? compileAuthentication(leaf.child('authentication')!, cx) : undefined,
     loc: node.loc,
   });
 }
@@ -178,6 +172,7 @@ function suspensionOf(leaf: ConfigNode, cx: CompileContext): SuspensionPolicy {
     maximumDurationMs: numberChild(suspend, 'maximumDuration', cx) ?? d.maximumDurationMs,
     timeoutCodes: codesOf(mark) ?? d.timeoutCodes,
     retriesBeforeSuspension: numberChild(mark, 'retriesBeforeSuspension', cx) ?? d.retriesBeforeSuspension,
+    retryDelayMs: numberChild(mark, 'retryDelay', cx) ?? d.retryDelayMs,
   };
 }
 
@@ -198,9 +193,7 @@ function propertiesOf(node: ConfigNode, cx: CompileContext): EndpointProperty[] 
 }
 
 /** `<authentication>` of an http endpoint (reference §5.4): exactly one scheme. */
-function authenticationOf(leaf: ConfigNode, cx: CompileContext): Authenticator | undefined {
-  const auth = leaf.child('authentication');
-  if (!auth) return undefined;
+export function compileAuthentication(auth: ConfigNode, cx: CompileContext): Authenticator | undefined {
   if (auth.children.length !== 1) {
     cx.diagnostics.error(auth.loc, `<authentication> needs exactly one of ${authenticationNames().map((n) => `<${n}>`).join(', ')}`);
     return undefined;

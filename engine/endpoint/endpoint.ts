@@ -60,7 +60,7 @@ export class Endpoint {
   async send(mc: MessageContext, postfix: PostfixRule, signal?: AbortSignal): Promise<BackendResponse> {
     const now = mc.runtime.now();
     if (this.state.isSuspended(now)) {
-      throw new BackendError(`Currently , Address endpoint : [ Name : ${this.name} ] [ State : SUSPENDED ]`, ErrorCode.ENDPOINT_NOT_READY);
+      throw new BackendError(`Currently , Address endpoint : [ Name : ${this.name} ] [ State : ${this.state.stateName} ]`, ErrorCode.ENDPOINT_NOT_READY);
     }
     const http = mc.runtime.http;
     if (!http) throw new MediationError('no HTTP client is available to call endpoints');

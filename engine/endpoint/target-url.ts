@@ -17,6 +17,8 @@ export class UriTemplate {
   private readonly template: Template;
   /** The origin the template fixes literally, or null for a template that is all variable. */
   private readonly origin: string | null;
+  /** Length of the literal `scheme://authority` prefix; the path starts there. */
+  private readonly authorityLength: number;
   private readonly legacy: boolean;
 
   constructor(readonly source: string) {
@@ -29,6 +31,7 @@ export class UriTemplate {
       throw new MediationError(`uri-template "${source}": the scheme, host and port must be written literally (only a template that is one variable, such as {uri.var.url}, may supply a whole URL)`);
     }
     this.origin = literal ? new URL(literal[0]).origin : null;
+    this.authorityLength = literal ? literal[0].length : 0;
   }
 
   expand(variables: Record<string, string>): URL {
@@ -43,8 +46,18 @@ export class UriTemplate {
     if (this.origin && url.origin !== this.origin) {
       throw new UnsafeTargetError(`the endpoint template ${this.source} expanded to another origin (${url.origin}); variables may not change the scheme, host or port`);
     }
+    // RFC 6570 leaves "." unencoded, so a value of ".." (or "%2e%2e" under legacy-encoding:, decoded first) makes
+    // a whole segment that the URL parser resolves, climbing out of the path the template fixes.
+    if (this.origin && hasDotSegment(text.slice(this.authorityLength))) {
+      throw new UnsafeTargetError(`the endpoint template ${this.source} expanded to a path with "." or ".." segments (${text}); variables may not climb the template's path`);
+    }
     return url;
   }
+}
+
+function hasDotSegment(pathAndRest: string): boolean {
+  const path = pathAndRest.split(/[?#]/, 1)[0]!;
+  return path.split(/[/\\]/).some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
 }
 
 function safeDecode(v: string): string {

@@ -32,7 +32,8 @@ export class JsonPathExpression {
       this.propertySource = { scope: SOURCE_SCOPE[m[1]!]!, name: m[2]! };
       p = `$${m[3]}`;
     }
-    if (!p.startsWith('$')) throw new ExpressionError(`a JSONPath must start with $: "${path}"`);
+    // Jayway reads a path without a root as relative to the root: `a.b` is `$.a.b`.
+    if (!p.startsWith('$')) p = p.startsWith('[') ? `$${p}` : `$.${p}`;
     const lengthCall = /\.(length|size)\(\)$/.exec(p);
     this.length = lengthCall !== null;
     if (lengthCall) p = p.slice(0, lengthCall.index) || '$';

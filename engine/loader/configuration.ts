@@ -1,4 +1,5 @@
 import type { SourceLocation } from '../config/diagnostics.js';
+import type { Api } from '../api/api.js';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import type { ArtifactLookup, LocalEntryValue } from '../runtime.js';
 import type { Sequence } from '../sequence.js';
@@ -17,6 +18,8 @@ export class Configuration implements ArtifactLookup {
   readonly sequences = new Map<string, Defined<Sequence>>();
   readonly localEntries = new Map<string, Defined<LocalEntryValue>>();
   readonly endpoints = new Map<string, Defined<Endpoint>>();
+  /** APIs by runtime name (`name:vversion`). */
+  readonly apis = new Map<string, Defined<Api>>();
 
   sequence(key: string): Sequence | undefined {
     return this.sequences.get(key)?.value;

@@ -4,6 +4,8 @@ import { ConfigNode, SYNAPSE_NS } from '../config/config-node.js';
 import { Diagnostics } from '../config/diagnostics.js';
 import { readXmlConfig } from '../config/xml-reader.js';
 import { readYamlConfig } from '../config/yaml-reader.js';
+import { compileApi } from '../api/api-factory.js';
+import { isApimStyle, readApimApi } from '../api/apim-api.js';
 import { compileEndpoint } from '../endpoint/endpoint-factory.js';
 import type { MediatorRegistry } from '../mediator.js';
 import type { LocalEntryValue } from '../runtime.js';
@@ -19,21 +21,9 @@ export interface LoadResult {
 }
 
 /** The folders of a config directory that hold artifacts, in load order (design.md §4). */
-export const ARTIFACT_FOLDERS = ['local-entries', 'endpoints', 'sequences'] as const;
+export const ARTIFACT_FOLDERS = ['local-entries', 'endpoints', 'sequences', 'apis'] as const;
 
 const CONFIG_EXTENSIONS = new Set(['.xml', '.yaml', '.yml']);
-
-/** Reads one XML or YAML configuration file into its root element; problems go to `diagnostics`. */
-export function readConfigFile(file: string, diagnostics: Diagnostics): ConfigNode | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    diagnostics.error({ file, line: 1, column: 1 }, `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    return undefined;
-  }
-  return parseConfigText(text, file, diagnostics);
-}
 
 export function parseConfigText(text: string, file: string, diagnostics: Diagnostics): ConfigNode | undefined {
   const ext = extname(file).toLowerCase();
@@ -61,7 +51,7 @@ export class ConfigLoader {
     return this.finish();
   }
 
-  /** Loads a config directory: its local-entries/, endpoints/ and sequences/ folders. */
+  /** Loads a config directory: its local-entries/, endpoints/, sequences/ and apis/ folders. */
   loadFolder(dir: string): LoadResult {
     this.loadFolderArtifacts(dir);
     return this.finish();
@@ -95,7 +85,19 @@ export class ConfigLoader {
     const path = resolve(file);
     if (this.files.has(path)) return;
     this.files.add(path);
-    const root = readConfigFile(file, this.diagnostics);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      this.diagnostics.error({ file, line: 1, column: 1 }, `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return;
+    }
+    if (/\.ya?ml$/i.test(file) && isApimStyle(text)) {
+      const api = readApimApi(text, file, this.compiler);
+      if (api) this.define(this.configuration.apis, 'API', api.runtimeName, api, api);
+      return;
+    }
+    const root = parseConfigText(text, file, this.diagnostics);
     if (root) this.loadArtifact(root, true);
   }
 
@@ -117,6 +119,11 @@ export class ConfigLoader {
         return this.loadLocalEntry(node);
       case 'endpoint':
         return this.loadEndpoint(node);
+      case 'api': {
+        const api = compileApi(node, this.compiler);
+        if (api) this.define(this.configuration.apis, 'API', api.runtimeName, api, node);
+        return;
+      }
       case 'registry':
         this.diagnostics.warn(node.loc, '<registry> is ignored: Mediate configures its registry in gateway.yaml (docs/registry.md)');
         return;
@@ -172,7 +179,7 @@ export class ConfigLoader {
     this.define(this.configuration.localEntries, 'local entry', key, value, node);
   }
 
-  private define<T>(map: Map<string, { value: T; loc: ConfigNode['loc'] }>, kind: string, name: string, value: T, node: ConfigNode): void {
+  private define<T>(map: Map<string, { value: T; loc: ConfigNode['loc'] }>, kind: string, name: string, value: T, node: Pick<ConfigNode, 'loc'>): void {
     const existing = map.get(name);
     if (existing) {
       this.diagnostics.error(

@@ -49,6 +49,7 @@ describe('loadGatewayConfig: defaults (design §7)', () => {
       },
       limits: { maxBodyBytes: 10_485_760, maxHeaderBytes: 16_384, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 },
       plugins: [],
+      backends: { caFile: null, insecure: false, connectTimeoutMs: 10_000, connectionsPerOrigin: 64, keepAliveMs: 30_000 },
     });
   });
 

@@ -272,5 +272,57 @@ export function registryStoreContract(name: string, open: () => Promise<Registry
       expect(await store.delete('/k2')).toBe(true);
       expect(getSync('/k2/x')).toBeNull();
     });
+
+    test('tryLease: a free lease is taken; another owner is refused while it holds; the holder renews it', async () => {
+      expect(await store.tryLease('/l/token', 'A', 60_000)).toBe(true);
+      expect(await store.tryLease('/l/token', 'B', 60_000)).toBe(false);
+      expect(await store.tryLease('/l/token', 'A', 60_000)).toBe(true);
+      expect(await store.tryLease('/l/token', 'B', 60_000)).toBe(false);
+    });
+
+    test('leases are per path, and creating, holding or releasing one touches no resource', async () => {
+      await store.put('/l/x', resource('content', 'text/plain', { p: '1' }));
+      const before = await store.get('/l/x');
+      expect(await store.tryLease('/l/x', 'A', 60_000)).toBe(true);
+      expect(await store.tryLease('/l/y', 'B', 60_000)).toBe(true);
+      expect(await store.tryLease('/other', 'B', 60_000)).toBe(true);
+      expect(await store.get('/l/x')).toEqual(before);
+      expect(await store.get('/l/y')).toBeNull();
+      expect(await store.get('/other')).toBeNull();
+      expect((await store.list('/l')).map((e) => e.path)).toEqual(['/l/x']);
+      expect(await store.releaseLease('/l/x', 'A')).toBe(true);
+      expect(await store.get('/l/x')).toEqual(before);
+      // Deleting the resource leaves the lease of the same path alone.
+      expect(await store.delete('/l')).toBe(true);
+      expect(await store.tryLease('/l/y', 'A', 60_000)).toBe(false);
+    });
+
+    test('releaseLease is compare-and-delete: only the holder releases; then anyone may take it', async () => {
+      expect(await store.releaseLease('/l/free', 'A')).toBe(false);
+      expect(await store.tryLease('/l/r', 'A', 60_000)).toBe(true);
+      expect(await store.releaseLease('/l/r', 'B')).toBe(false);
+      expect(await store.tryLease('/l/r', 'B', 60_000)).toBe(false);
+      expect(await store.releaseLease('/l/r', 'A')).toBe(true);
+      expect(await store.releaseLease('/l/r', 'A')).toBe(false);
+      expect(await store.tryLease('/l/r', 'B', 60_000)).toBe(true);
+    });
+
+    test('a lease whose owner stopped renewing it lapses after its TTL and goes to the next caller', async () => {
+      expect(await store.tryLease('/l/ttl', 'dead', 40)).toBe(true);
+      expect(await store.tryLease('/l/ttl', 'B', 60_000)).toBe(false);
+      await new Promise((r) => setTimeout(r, 80));
+      expect(await store.tryLease('/l/ttl', 'B', 60_000)).toBe(true);
+      // The old owner has lost it: it can neither release nor silently retake it.
+      expect(await store.releaseLease('/l/ttl', 'dead')).toBe(false);
+      expect(await store.tryLease('/l/ttl', 'dead', 60_000)).toBe(false);
+    });
+
+    test('of many owners racing for a free lease exactly one wins', async () => {
+      const owners = Array.from({ length: 25 }, (_, i) => `owner-${i}`);
+      const results = await Promise.all(owners.map((o) => store.tryLease('/l/race', o, 60_000)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = owners[results.indexOf(true)]!;
+      expect(await store.releaseLease('/l/race', winner)).toBe(true);
+    });
   });
 }

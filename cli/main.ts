@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registryCommand } from './commands/registry.js';
 import { runCommand } from './commands/run.js';
+import { flowCommand } from './commands/flow.js';
 import { sequenceCommand } from './commands/sequence.js';
+import { serveCommand } from './commands/serve.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 
@@ -12,8 +14,10 @@ export function buildProgram(report: ExitReporter): Command {
   const program = new Command('mediate')
     .description('Mediate: a Synapse-style API mediation gateway. Runs Apache Synapse / WSO2 sequences (XML or YAML).')
     .version('0.1.0');
+  program.addCommand(serveCommand(report));
   program.addCommand(runCommand(report));
   program.addCommand(validateCommand(report));
+  program.addCommand(flowCommand(report));
   program.addCommand(registryCommand(report));
   program.addCommand(sequenceCommand(report));
   // Commands added with addCommand do not inherit these settings; every level needs them.

@@ -5,6 +5,7 @@ import { compileEndpointRef, TO_ADDRESS, type EndpointRef } from '../engine/endp
 import { resolveEndpoint, takeResponse } from '../engine/endpoint/exchange.js';
 import type { Expression } from '../engine/expression/expression.js';
 import type { CompileContext, Mediator, MediatorDefinition } from '../engine/mediator.js';
+import type { HeaderMap } from '../engine/message/headers.js';
 import { Axis2, type MessageContext } from '../engine/message/message-context.js';
 import { Payload } from '../engine/message/payload.js';
 import { stringOf } from '../engine/message/typed-value.js';
@@ -41,12 +42,14 @@ class CallMediator implements Mediator {
   async mediate(mc: MessageContext): Promise<boolean> {
     const s = this.settings;
     const endpoint = resolveEndpoint(s.endpoint, mc);
-    const original = s.source || s.targetProperty ? { payload: mc.payload, axis2: new Map(mc.axis2), headers: mc.headers.clone() } : undefined;
+    const original: Saved | undefined = s.source || s.targetProperty ? { payload: mc.payload, axis2: new Map(mc.axis2), headers: mc.headers.clone() } : undefined;
     if (s.source) this.prepareSource(mc, s.source);
     if (mc.properties.get('OUT_ONLY') === 'true' || mc.properties.get('OUT_ONLY') === true) {
       endpoint.send(mc, s.blocking ? 'always' : 'address-only').catch((err: Error) => {
         mc.runtime.logger.log('warn', `out-only call to ${endpoint.name} failed: ${err.message}`);
       });
+      // Synapse sends a clone and goes on with the original message, so a <source> must not stay in the body.
+      if (original) restore(mc, original);
       return true;
     }
     const response = await endpoint.send(mc, s.blocking ? 'always' : 'address-only');
@@ -59,11 +62,8 @@ class CallMediator implements Mediator {
     }
     if (s.targetProperty && original) {
       mc.properties.set(s.targetProperty, response.body.toString('utf8'));
-      mc.payload = original.payload;
-      mc.axis2.clear();
-      for (const [k, v] of original.axis2) mc.axis2.set(k, v);
+      restore(mc, original);
       mc.axis2.set(Axis2.HTTP_SC, response.status);
-      mc.headers = original.headers;
       return true;
     }
     takeResponse(mc, response, s.blocking && mc.properties.get('BLOCKING_SENDER_PRESERVE_REQ_HEADERS') !== 'false');
@@ -79,6 +79,19 @@ class CallMediator implements Mediator {
     if (text !== undefined) mc.payload = new Payload(Buffer.from(text, 'utf8'), type ?? mc.messageType, mc.runtime.limits.payload);
     if (type) mc.setMessageType(type);
   }
+}
+
+interface Saved {
+  readonly payload: Payload;
+  readonly axis2: Map<string, unknown>;
+  readonly headers: HeaderMap;
+}
+
+function restore(mc: MessageContext, saved: Saved): void {
+  mc.payload = saved.payload;
+  mc.axis2.clear();
+  for (const [k, v] of saved.axis2) mc.axis2.set(k, v);
+  mc.headers = saved.headers;
 }
 
 /** The axis2 property nonErrorHttpStatusCodes: statuses a blocking call accepts as answers, not faults. */

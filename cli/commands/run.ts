@@ -12,7 +12,7 @@ import { HeaderMap } from '../../engine/message/headers.js';
 import { Axis2, MessageContext } from '../../engine/message/message-context.js';
 import { Payload } from '../../engine/message/payload.js';
 import { isElement, stringOf } from '../../engine/message/typed-value.js';
-import type { Sequence } from '../../engine/sequence.js';
+import type { FaultHandler } from '../../engine/message/message-context.js';
 import { MediateError } from '../../engine/errors.js';
 import type { Runtime } from '../../engine/runtime.js';
 import type { Registry } from '../../registry/registry.js';
@@ -105,7 +105,7 @@ async function runOne(file: string, options: RunOptions): Promise<number> {
       process.stderr.write(`mediate run: ${(err as Error).message}\n`);
       return EXIT.INVALID_INPUT;
     }
-    await runFlow(mc, () => sequence.mediate(mc));
+    await runFlow(mc, async () => sequence.mediate(mc));
     const output = describe(mc);
     process.stdout.write(`${JSON.stringify(output)}\n`);
     return output.outcome === 'fault' ? EXIT.FAULT : EXIT.OK;
@@ -115,7 +115,7 @@ async function runOne(file: string, options: RunOptions): Promise<number> {
   }
 }
 
-function pickSequence(configuration: Configuration, file: string, wanted: string | undefined): Sequence | string {
+function pickSequence(configuration: Configuration, file: string, wanted: string | undefined): FaultHandler | string {
   if (wanted) return configuration.sequence(wanted) ?? `no sequence named "${wanted}"`;
   const inFile = [...configuration.sequences.entries()].filter(([, s]) => resolve(s.loc.file) === file);
   if (inFile.length === 1) return inFile[0]![1].value;

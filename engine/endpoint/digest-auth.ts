@@ -34,7 +34,9 @@ const TOKEN68 = /[A-Za-z0-9\-._~+/]+=*/y;
 
 /**
  * Parses a WWW-Authenticate field value into its challenges. Several header lines arrive joined with commas,
- * so one value can hold several challenges, and a quoted string can hold commas of its own.
+ * so one value can hold several challenges, and a quoted string can hold commas of its own. Written here
+ * because http-auth-utils 6.0.1, the maintained parser on npm, takes one challenge per value, refuses RFC 7616
+ * parameters it does not know (userhash, charset) and does not unescape quoted strings.
  */
 export function parseChallenges(field: string): AuthChallenge[] {
   const challenges: Array<{ scheme: string; params: Map<string, string>; token68: string | undefined }> = [];
@@ -156,7 +158,7 @@ function digestChallenge(challenge: AuthChallenge): DigestChallenge | string {
   if (!algorithm) return `algorithm ${algorithmName} is not supported (MD5, SHA-256, SHA-512-256 and their -sess variants are)`;
   const qop = p.get('qop');
   // Without qop there is no client nonce or nonce count (RFC 2069), which RFC 7616 no longer allows.
-  if (qop === undefined) return 'the challenge offers no qop, and Digest without qop=auth (RFC 2069) is not supported';
+  if (!qop) return 'the challenge offers no qop, and Digest without qop=auth (RFC 2069) is not supported';
   const qops = qop.split(',').map((q) => q.trim().toLowerCase());
   if (!qops.includes('auth')) {
     return qops.includes('auth-int') ? 'the challenge only offers qop=auth-int, which is not supported' : `qop ${qop} is not supported (only auth is)`;

@@ -106,7 +106,12 @@ export class Endpoint {
       url = new URL(mc.to);
     }
     const headers: Record<string, string> = {};
-    for (const [name, value] of mc.headers) if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+    // Headers the client's Connection header names are hop-by-hop too (RFC 9110 §7.6.1): meant for this hop only.
+    const connectionNamed = new Set((mc.headers.get('connection') ?? '').split(',').map((n) => n.trim().toLowerCase()));
+    for (const [name, value] of mc.headers) {
+      const key = name.toLowerCase();
+      if (!HOP_BY_HOP.has(key) && !connectionNamed.has(key)) headers[key] = value;
+    }
     let body: Buffer | null = null;
     if (!BODYLESS.has(method) && !mc.payload.isEmpty) {
       const serialised = mc.payload.serialize(mc.messageType);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent, type Dispatcher } from 'undici';
+import { MediationError } from '../errors.js';
 import { backendErrorFor } from './backend-error.js';
 
 /** Settings of the pooled client (gateway.yaml `backends`). */
@@ -65,6 +66,11 @@ export class HttpClient {
 
   async send(request: OutgoingRequest, options: SendOptions): Promise<BackendResponse> {
     const target = `${request.url.protocol}//${request.url.host}`;
+    // A request that cannot be sent at all (jms:, file:, a method or header value undici refuses) is not a back-end
+    // failure: as a BackendError it would suspend the endpoint, letting one bad message take it out for everyone.
+    if (request.url.protocol !== 'http:' && request.url.protocol !== 'https:') {
+      throw new MediationError(`cannot send to ${request.url.href}: only http and https endpoints are supported`);
+    }
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     try {
@@ -82,6 +88,9 @@ export class HttpClient {
       return { status: response.statusCode, headers: flatten(response.headers), body };
     } catch (err) {
       if (timeout.aborted && !options.signal?.aborted) throw backendErrorFor({ code: 'MEDIATE_ENDPOINT_TIMEOUT' }, target);
+      if ((err as { code?: string })?.code === 'UND_ERR_INVALID_ARG') {
+        throw new MediationError(`the request to ${target} is invalid: ${(err as Error).message}`, undefined, { cause: err });
+      }
       throw backendErrorFor(err, target);
     }
   }

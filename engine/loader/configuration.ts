@@ -1,6 +1,7 @@
 import type { SourceLocation } from '../config/diagnostics.js';
 import type { Api } from '../api/api.js';
 import type { Endpoint } from '../endpoint/endpoint.js';
+import type { FaultHandler } from '../message/message-context.js';
 import type { ArtifactLookup, LocalEntryValue } from '../runtime.js';
 import type { Sequence } from '../sequence.js';
 
@@ -21,15 +22,18 @@ export class Configuration implements ArtifactLookup {
   /** APIs by runtime name (`name:vversion`). */
   readonly apis = new Map<string, Defined<Api>>();
 
-  sequence(key: string): Sequence | undefined {
-    return this.sequences.get(key)?.value;
+  /** `parent` answers keys this configuration does not define (an uploaded flow sees the gateway's artifacts). */
+  constructor(private readonly parent?: ArtifactLookup) {}
+
+  sequence(key: string): FaultHandler | undefined {
+    return this.sequences.get(key)?.value ?? this.parent?.sequence(key);
   }
 
   localEntry(key: string): LocalEntryValue | undefined {
-    return this.localEntries.get(key)?.value;
+    return this.localEntries.get(key)?.value ?? this.parent?.localEntry(key);
   }
 
   endpoint(key: string): Endpoint | undefined {
-    return this.endpoints.get(key)?.value;
+    return this.endpoints.get(key)?.value ?? this.parent?.endpoint(key);
   }
 }

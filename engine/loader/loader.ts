@@ -8,7 +8,7 @@ import { compileApi } from '../api/api-factory.js';
 import { isApimStyle, readApimApi } from '../api/apim-api.js';
 import { compileEndpoint } from '../endpoint/endpoint-factory.js';
 import type { MediatorRegistry } from '../mediator.js';
-import type { LocalEntryValue } from '../runtime.js';
+import type { ArtifactLookup, LocalEntryValue } from '../runtime.js';
 import { compileSequence } from '../sequence.js';
 import { firstChildElement } from '../xml/dom.js';
 import { Compiler } from './compiler.js';
@@ -36,12 +36,13 @@ export function parseConfigText(text: string, file: string, diagnostics: Diagnos
  * collected; the caller decides whether errors are fatal.
  */
 export class ConfigLoader {
-  readonly configuration = new Configuration();
+  readonly configuration: Configuration;
   readonly diagnostics = new Diagnostics();
   private readonly compiler: Compiler;
   private readonly files = new Set<string>();
 
-  constructor(mediatorTypes: MediatorRegistry) {
+  constructor(mediatorTypes: MediatorRegistry, parent?: ArtifactLookup) {
+    this.configuration = new Configuration(parent);
     this.compiler = new Compiler(mediatorTypes, this.diagnostics, this.configuration);
   }
 

@@ -83,6 +83,11 @@ describe('a variable cannot change the scheme, host or port (security: SSRF via 
     expect(out.some((line) => /test\.xml:\d+:\d+: .*scheme, host and port must be written literally/.test(line))).toBe(true);
   });
 
+  test('an explicit default port or user info in the literal authority is the same origin', () => {
+    expect(expand('http://h:80/orders/{uri.var.id}', { 'uri.var.id': '1' })).toBe('http://h/orders/1');
+    expect(expand('https://svc@h:443/orders/{uri.var.id}', { 'uri.var.id': '1' })).toBe('https://svc@h/orders/1');
+  });
+
   test('a literal authority loads cleanly', () => {
     expect(diagnose(seq(`<call><endpoint><http uri-template="http://h:8080/orders/{uri.var.id}"/></endpoint></call>`))).toEqual([]);
   });

@@ -52,8 +52,8 @@ export function resolveGrantRequest(config: OAuthConfig, mc: MessageContext): Gr
   const urlText = required('tokenUrl', config.tokenUrl);
   if (!isHttpUrl(urlText)) throw fail('<tokenUrl> did not evaluate to an absolute http or https URL');
   const tokenUrl = new URL(urlText);
-  if ('expression' in config.tokenUrl && !config.tokenUrlAllowList.some((prefix) => tokenUrl.href.startsWith(prefix))) {
-    throw fail(`<tokenUrl> evaluated to ${where(tokenUrl)}, which no <tokenUrlAllowList> prefix allows`);
+  if ('expression' in config.tokenUrl && !config.tokenUrlAllowList.some((allowed) => allows(allowed, tokenUrl))) {
+    throw fail(`<tokenUrl> evaluated to ${where(tokenUrl)}, which <tokenUrlAllowList> does not allow`);
   }
   const authMode = evaluate('authMode', config.authMode);
   if (authMode !== 'header' && authMode !== 'payload') throw fail('<authMode> did not evaluate to header or payload');
@@ -95,6 +95,12 @@ function compare(a: string, b: string): number {
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Same origin (scheme, host, port), and the path within the allowed one: a prefix match on text would let `https://idp.test` allow `https://idp.test.evil.example`. */
+function allows(allowed: string, url: URL): boolean {
+  const a = new URL(allowed);
+  return a.origin === url.origin && url.pathname.startsWith(a.pathname) && url.username === '' && url.password === '';
 }
 
 /** The token URL for messages: scheme, host and path, without a query that might carry something secret. */

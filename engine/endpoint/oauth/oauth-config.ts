@@ -50,7 +50,7 @@ export interface OAuthConfig {
   readonly retryNonIdempotent: boolean;
   /** HTTP status a client gets when no token can be had and no fault flow answers. */
   readonly failureHttpStatus: 502 | 503;
-  /** URL prefixes an expression tokenUrl must start with; needed only when tokenUrl is an expression. */
+  /** URLs an expression tokenUrl must stay within (same origin, path below); needed only when tokenUrl is an expression. */
   readonly tokenUrlAllowList: readonly string[];
   readonly loc: SourceLocation;
 }
@@ -106,6 +106,9 @@ function parseGrant(node: ConfigNode, cx: CompileContext, read: ValueReader): OA
     cx.diagnostics.error(locOf(node, 'authMode'), `<authMode> must be header or payload, not "${authMode.literal}"`);
   }
   const allowList = (read(node, 'tokenUrlAllowList') ?? '').split(/[\s,]+/).filter((p) => p !== '');
+  for (const allowed of allowList) {
+    if (!isHttpUrl(allowed)) cx.diagnostics.error(locOf(node, 'tokenUrlAllowList'), `<tokenUrlAllowList> holds absolute http or https URLs, not "${allowed}"`);
+  }
   if (tokenUrl) checkTokenUrl(node, tokenUrl, allowList, cx);
   for (const name of SECRETS) {
     const raw = rawText(node, name);
@@ -249,12 +252,12 @@ function flag(node: ConfigNode, name: string, read: ValueReader, cx: CompileCont
 /**
  * A static tokenUrl must be an absolute http(s) URL. One computed per message could be steered by request data
  * towards an internal address (SSRF, backend-auth.md R10), so an expression is accepted only together with an
- * allow-list of URL prefixes that every computed URL is checked against.
+ * allow-list of URLs that every computed URL is checked against.
  */
 function checkTokenUrl(node: ConfigNode, tokenUrl: DynamicValue, allowList: readonly string[], cx: CompileContext): void {
   if ('expression' in tokenUrl) {
     if (allowList.length === 0) {
-      cx.diagnostics.error(locOf(node, 'tokenUrl'), '<tokenUrl> is an expression: add <tokenUrlAllowList> with the URL prefixes it may produce, so request data cannot choose where credentials are sent');
+      cx.diagnostics.error(locOf(node, 'tokenUrl'), '<tokenUrl> is an expression: add <tokenUrlAllowList> with the URLs it may produce, so request data cannot choose where credentials are sent');
     }
     return;
   }

@@ -70,3 +70,9 @@ export async function startDemoBackend({ tokenPort = 9443, backendPort = 9080, l
     close: () => Promise.all([tokenServer, backend].map((s) => new Promise((r) => { s.close(r); s.closeAllConnections(); }))),
   };
 }
+
+// Run directly (`node examples/default/demo-backend.mjs`), it serves until stopped.
+if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
+  await startDemoBackend();
+  console.log('token endpoint on http://127.0.0.1:9443/token, PizzaShack backend on http://127.0.0.1:9080 (Ctrl-C stops)');
+}

@@ -30,7 +30,8 @@ export class UriTemplateMatcher {
 
   constructor(readonly template: string) {
     const text = template.length > 1 && template.endsWith('/') ? template.slice(0, -1) : template;
-    const q = text.indexOf('?');
+    // The query starts at the first "?" outside an expression: the one in {?x} is an operator, to be refused as such.
+    const q = queryStart(text);
     const pathPart = q < 0 ? text : text.slice(0, q);
     const queryPart = q < 0 ? undefined : text.slice(q + 1);
     const groups: string[][] = [];
@@ -44,7 +45,7 @@ export class UriTemplateMatcher {
       path = path.slice(0, -1);
       rest = '.*';
     }
-    for (const part of compileParts(path)) {
+    for (const part of compileParts(path, rest === '')) {
       source += part.pattern;
       if (part.names.length) groups.push([...part.names]);
     }
@@ -52,7 +53,7 @@ export class UriTemplateMatcher {
     if (queryPart === undefined) source += '(?:\\?.*)?';
     else {
       source += '\\?';
-      for (const part of compileParts(queryPart)) {
+      for (const part of compileParts(queryPart, false)) {
         source += part.pattern;
         if (part.names.length) groups.push([...part.names]);
       }
@@ -77,7 +78,18 @@ export class UriTemplateMatcher {
   }
 }
 
-function compileParts(text: string): Part[] {
+function queryStart(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '{') depth++;
+    else if (text[i] === '}') depth = Math.max(0, depth - 1);
+    else if (text[i] === '?' && depth === 0) return i;
+  }
+  return -1;
+}
+
+/** `trailingNeedsValue`: whether a simple variable that ends the text must take at least one character. */
+function compileParts(text: string, trailingNeedsValue: boolean): Part[] {
   const parts: Part[] = [];
   let i = 0;
   while (i < text.length) {
@@ -91,20 +103,25 @@ function compileParts(text: string): Part[] {
     if (close < 0) throw new TemplateError(`uri-template "${text}": "{" at ${open + 1} is not closed`);
     const expression = text.slice(open + 1, close);
     const next = text[close + 1];
-    parts.push(expressionPart(expression, next, text));
+    parts.push(expressionPart(expression, next, text, trailingNeedsValue && next === undefined));
     i = close + 1;
   }
   return parts;
 }
 
-function expressionPart(expression: string, nextLiteral: string | undefined, template: string): Part {
+function expressionPart(expression: string, nextLiteral: string | undefined, template: string, trailing: boolean): Part {
   const op = /^[+#./?;&]/.test(expression) ? expression[0]! : '';
+  if (op === '?' || op === ';' || op === '&') throw new TemplateError(`Unsupported template expression {${expression}} in "${template}"`);
   const names = (op ? expression.slice(1) : expression).split(',').map((n) => n.trim());
   if (names.some((n) => !/^[A-Za-z0-9_.%-]+$/.test(n))) throw new TemplateError(`uri-template "${template}": invalid expression {${expression}}`);
-  const stop = escapeClass(RESERVED + (nextLiteral ?? ''));
+  // With several names the "," separates their values (Synapse's matcher reads on past it), so it cannot end them.
+  const reserved = names.length > 1 ? RESERVED.replace(',', '') : RESERVED;
+  const stop = escapeClass(reserved + (nextLiteral ?? ''));
   switch (op) {
     case '':
-      return { pattern: `([^${stop}]*)`, names };
+      // Synapse's matcher fails when the path runs out while a variable is still to be matched, so
+      // /orders/{id} does not take /orders/ (with an empty id); a variable between literals may be empty.
+      return { pattern: `([^${stop}]${trailing ? '+' : '*'})`, names };
     case '+':
       return { pattern: '(.*?)', names };
     case '#':

@@ -26,10 +26,11 @@ export class UrlMapping {
       case 'exact':
         return clean === this.value ? Number.MAX_SAFE_INTEGER : 0;
       case 'prefix': {
-        if (this.value === '') return 1;
+        // Synapse tries every prefix before any extension, so even /* must outweigh an extension's 1.
+        if (this.value === '') return 2;
         const segments = this.value.split('/');
         const pathSegments = clean.split('/');
-        return segments.every((s, i) => pathSegments[i] === s) ? segments.length + 1 : 0;
+        return segments.every((s, i) => pathSegments[i] === s) ? segments.length + 2 : 0;
       }
       case 'extension':
         return clean.endsWith(this.value) ? 1 : 0;

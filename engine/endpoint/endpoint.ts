@@ -57,7 +57,7 @@ export class Endpoint {
     return this.settings.name ?? 'anonymous';
   }
 
-  async send(mc: MessageContext, postfix: PostfixRule, signal?: AbortSignal): Promise<BackendResponse> {
+  async send(mc: MessageContext, postfix: PostfixRule, signal: AbortSignal | undefined = mc.signal): Promise<BackendResponse> {
     const now = mc.runtime.now();
     if (this.state.isSuspended(now)) {
       throw new BackendError(`Currently , Address endpoint : [ Name : ${this.name} ] [ State : ${this.state.stateName} ]`, ErrorCode.ENDPOINT_NOT_READY);

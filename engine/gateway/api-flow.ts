@@ -58,7 +58,7 @@ function decode(s: string): string {
  * (mediate flow upload) run as API Manager runs its per-API mediation: the in-flow and out-flow before the
  * resource's own sequences, the fault flow instead of the resource's fault sequence.
  */
-export async function runApi(mc: MessageContext, api: Api, resource: Resource, flows: FlowCache, signal: AbortSignal): Promise<void> {
+export async function runApi(mc: MessageContext, api: Api, resource: Resource, flows: FlowCache): Promise<void> {
   const artifacts = mc.runtime.artifacts;
   const flow = (name: FlowName): FaultHandler | undefined => {
     const uploaded = flows.uploaded(api, name, mc.runtime.registry, artifacts);
@@ -84,7 +84,7 @@ export async function runApi(mc: MessageContext, api: Api, resource: Resource, f
     if (resourceIn) return resourceIn.mediate(mc);
     if (!api.endpoint) return true;
     // API-manager style: the in-flow let the request through, so it goes to the endpoint.
-    const response = await api.endpoint.send(mc, 'address-only', signal);
+    const response = await api.endpoint.send(mc, 'address-only');
     takeResponse(mc, response, false);
     mc.isResponse = true;
     mc.outcome = 'respond';

@@ -59,8 +59,9 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     return;
   }
   const mc = message(req, body, runtime, method, pathWithQuery);
+  mc.signal = abort.signal;
   setApiProperties(mc, d, pathWithQuery, `${protocol}://${req.headers.host ?? ''}`);
-  await runApi(mc, d.api, d.resource, state.flows, abort.signal);
+  await runApi(mc, d.api, d.resource, state.flows);
   if (abort.signal.aborted) return;
   writeMessage(res, mc, method === 'HEAD');
 }

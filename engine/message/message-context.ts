@@ -62,6 +62,8 @@ export class MessageContext {
    * out-flow); without one the response goes straight back to the client.
    */
   onResponse: ((mc: MessageContext) => Promise<unknown>) | undefined;
+  /** Aborted when the client goes away: backend calls made for this message are cancelled with it. */
+  signal: AbortSignal | undefined;
 
   constructor(
     readonly runtime: Runtime,

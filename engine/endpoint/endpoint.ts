@@ -6,7 +6,8 @@ import { Axis2, type MessageContext, type WritableScope } from '../message/messa
 import { stringOf } from '../message/typed-value.js';
 import type { Authenticator, MutableRequest } from './authenticator.js';
 import { BackendError } from './backend-error.js';
-import { HOP_BY_HOP, type BackendResponse } from './http-client.js';
+import type { Readable } from 'node:stream';
+import { HOP_BY_HOP, type BackendResponse, type HttpClient, type SendOptions, type StreamedResponse } from './http-client.js';
 import { SuspensionState, type SuspensionPolicy } from './suspension.js';
 import { appendPostfix, type UriTemplate } from './target-url.js';
 
@@ -57,22 +58,41 @@ export class Endpoint {
     return this.settings.name ?? 'anonymous';
   }
 
+  /** Sends the message (its payload serialised by messageType) and reads the whole response. */
   async send(mc: MessageContext, postfix: PostfixRule, signal: AbortSignal | undefined = mc.signal): Promise<BackendResponse> {
-    const now = mc.runtime.now();
-    if (this.state.isSuspended(now)) {
+    return this.exchange(mc, this.request(mc, postfix), signal, (http, request, options) => http.send(request, options));
+  }
+
+  /**
+   * Passes a request nobody mediates straight through: `body` is the client's request stream (or null), the
+   * response comes back unread. A streamed body cannot be sent twice, so a 401 is retried only without one.
+   */
+  async forward(mc: MessageContext, body: Readable | null, length: number | undefined, signal: AbortSignal | undefined = mc.signal): Promise<StreamedResponse> {
+    const request = this.request(mc, 'address-only', true);
+    if (length !== undefined) request.headers['content-length'] = String(length);
+    if (body === null) delete request.headers['content-type'];
+    return this.exchange(mc, { ...request, body }, signal, (http, req, options) => http.open(req, options));
+  }
+
+  private async exchange<T extends { status: number; headers: Record<string, string>; body: unknown }>(
+    mc: MessageContext,
+    request: MutableRequest,
+    signal: AbortSignal | undefined,
+    perform: (http: HttpClient, request: MutableRequest, options: SendOptions) => Promise<T>,
+  ): Promise<T> {
+    if (this.state.isSuspended(mc.runtime.now())) {
       throw new BackendError(`Currently , Address endpoint : [ Name : ${this.name} ] [ State : ${this.state.stateName} ]`, ErrorCode.ENDPOINT_NOT_READY);
     }
     const http = mc.runtime.http;
     if (!http) throw new MediationError('no HTTP client is available to call endpoints');
-    this.applyProperties(mc);
-    const request = this.request(mc, postfix);
     const auth = this.settings.authenticator;
     const options = { timeoutMs: this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal };
     try {
       if (auth) await auth.authorize(request, mc);
-      let response = await http.send(request, options);
-      if (response.status === 401 && auth && (await auth.retryAfterUnauthorized(request, response, mc))) {
-        response = await http.send(request, options);
+      let response = await perform(http, request, options);
+      if (response.status === 401 && auth && !isStream(request.body)) {
+        const seen = 'body' in response && Buffer.isBuffer(response.body) ? (response as unknown as BackendResponse) : { ...response, body: await drain(response) };
+        if (await auth.retryAfterUnauthorized(request, seen, mc)) response = await perform(http, request, options);
       }
       this.state.succeeded();
       return response;
@@ -89,7 +109,9 @@ export class Endpoint {
     }
   }
 
-  private request(mc: MessageContext, postfixRule: PostfixRule): MutableRequest {
+  /** The backend request for the message; with `streamed`, the caller supplies the body and its headers stay. */
+  private request(mc: MessageContext, postfixRule: PostfixRule, streamed = false): MutableRequest {
+    this.applyProperties(mc);
     const target = this.settings.target;
     const postfix = stringOf(mc.axis2.get(Axis2.REST_URL_POSTFIX) ?? '');
     let url: URL;
@@ -113,6 +135,7 @@ export class Endpoint {
       if (!HOP_BY_HOP.has(key) && !connectionNamed.has(key)) headers[key] = value;
     }
     let body: Buffer | null = null;
+    if (streamed) return { method, url, headers, body };
     if (!BODYLESS.has(method) && !mc.payload.isEmpty) {
       const serialised = mc.payload.serialize(mc.messageType);
       body = typeof serialised === 'string' ? Buffer.from(serialised, 'utf8') : serialised;
@@ -133,4 +156,14 @@ export class Endpoint {
     }
     return vars;
   }
+}
+
+function isStream(body: unknown): body is Readable {
+  return typeof body === 'object' && body !== null && !Buffer.isBuffer(body);
+}
+
+/** Reads a 401's body so the connection can be reused and an authenticator can look at it. */
+async function drain(response: { body: unknown }): Promise<Buffer> {
+  const body = response.body as { arrayBuffer?: () => Promise<ArrayBuffer> } | undefined;
+  return body?.arrayBuffer ? Buffer.from(await body.arrayBuffer()) : Buffer.alloc(0);
 }

@@ -5,7 +5,7 @@ import { MediationError } from '../errors.js';
 import { resolveDynamic } from '../expression/dynamic-value.js';
 import type { Endpoint } from './endpoint.js';
 import type { EndpointRef } from './endpoint-factory.js';
-import { HOP_BY_HOP, type BackendResponse } from './http-client.js';
+import { HOP_BY_HOP, type BackendResponse, type StreamedResponse } from './http-client.js';
 
 /** The endpoint a reference names, resolved per message for `{dynamic}` keys. */
 export function resolveEndpoint(ref: EndpointRef, mc: MessageContext): Endpoint {
@@ -17,12 +17,15 @@ export function resolveEndpoint(ref: EndpointRef, mc: MessageContext): Endpoint 
 }
 
 /**
- * Makes a backend response the current message: its body (parsed lazily), HTTP_SC, its content type as
+ * Makes a backend response the current message: its body (parsed lazily, or a stream passed on unread), HTTP_SC, its content type as
  * messageType; the response headers replace the transport headers unless `keepRequestHeaders` (blocking call).
  */
-export function takeResponse(mc: MessageContext, response: BackendResponse, keepRequestHeaders: boolean): void {
+export function takeResponse(mc: MessageContext, response: BackendResponse | StreamedResponse, keepRequestHeaders: boolean): void {
   const contentType = response.headers['content-type'] ?? null;
-  mc.payload = new Payload(response.body, contentType, mc.runtime.limits.payload);
+  const length = response.headers['content-length'];
+  mc.payload = Buffer.isBuffer(response.body)
+    ? new Payload(response.body, contentType, mc.runtime.limits.payload)
+    : Payload.stream(response.body, contentType, length === undefined ? undefined : Number(length));
   mc.axis2.set(Axis2.HTTP_SC, response.status);
   if (contentType) {
     mc.axis2.set(Axis2.CONTENT_TYPE, contentType);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { MediationError } from '../errors.js';
 import { backendErrorFor } from './backend-error.js';
@@ -19,13 +20,21 @@ export interface OutgoingRequest {
   readonly method: string;
   readonly url: URL;
   readonly headers: Record<string, string>;
-  readonly body: Buffer | null;
+  /** The body: bytes, or a stream passed through unread (which cannot be sent twice). */
+  readonly body: Buffer | Readable | null;
 }
 
 export interface BackendResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: Buffer;
+}
+
+/** A response whose body has not been read: it streams. */
+export interface StreamedResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Readable & { arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
 }
 
 export interface SendOptions {
@@ -42,8 +51,8 @@ export const HOP_BY_HOP = new Set([
 
 /**
  * The backend HTTP client: undici with one keep-alive pool per origin (an Agent keeps a Pool per origin), TLS
- * verification on unless explicitly switched off, no redirects followed. Responses are read whole; a failure
- * becomes a BackendError carrying Synapse's error code.
+ * verification on unless explicitly switched off, no redirects followed. A failure becomes a BackendError
+ * carrying Synapse's error code.
  */
 export class HttpClient {
   private readonly agent: Agent;
@@ -64,15 +73,31 @@ export class HttpClient {
     return this.agent;
   }
 
+  /** Sends and reads the whole response. */
   async send(request: OutgoingRequest, options: SendOptions): Promise<BackendResponse> {
+    const response = await this.open(request, options);
+    try {
+      return { status: response.status, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
+    } catch (err) {
+      throw backendErrorFor(err, `${request.url.protocol}//${request.url.host}`);
+    }
+  }
+
+  /**
+   * Sends and resolves as soon as the response headers are in, with the body as a stream: what lets the gateway
+   * pass a response nobody reads straight to the client. `timeoutMs` bounds the wait for the headers; the body
+   * then fails if it stalls for as long.
+   */
+  async open(request: OutgoingRequest, options: SendOptions): Promise<StreamedResponse> {
     const target = `${request.url.protocol}//${request.url.host}`;
     // A request that cannot be sent at all (jms:, file:, a method or header value undici refuses) is not a back-end
     // failure: as a BackendError it would suspend the endpoint, letting one bad message take it out for everyone.
     if (request.url.protocol !== 'http:' && request.url.protocol !== 'https:') {
       throw new MediationError(`cannot send to ${request.url.href}: only http and https endpoints are supported`);
     }
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
     try {
       const response = await this.agent.request({
         origin: request.url.origin,
@@ -84,14 +109,15 @@ export class HttpClient {
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       });
-      const body = Buffer.from(await response.body.arrayBuffer());
-      return { status: response.statusCode, headers: flatten(response.headers), body };
+      return { status: response.statusCode, headers: flatten(response.headers), body: response.body };
     } catch (err) {
-      if (timeout.aborted && !options.signal?.aborted) throw backendErrorFor({ code: 'MEDIATE_ENDPOINT_TIMEOUT' }, target);
+      if (deadline.signal.aborted && !options.signal?.aborted) throw backendErrorFor({ code: 'MEDIATE_ENDPOINT_TIMEOUT' }, target);
       if ((err as { code?: string })?.code === 'UND_ERR_INVALID_ARG') {
         throw new MediationError(`the request to ${target} is invalid: ${(err as Error).message}`, undefined, { cause: err });
       }
       throw backendErrorFor(err, target);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

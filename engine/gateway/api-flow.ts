@@ -58,6 +58,16 @@ function decode(s: string): string {
  * (mediate flow upload) run as API Manager runs its per-API mediation: the in-flow and out-flow before the
  * resource's own sequences, the fault flow instead of the resource's fault sequence.
  */
+/**
+ * Whether the request can pass through unread: an API-manager style API with no in- or out-flow (configured or
+ * uploaded) has no mediator that could read the body, so it streams to the backend and the response back.
+ */
+export function canStream(api: Api, resource: Resource, flows: FlowCache, mc: Pick<MessageContext, 'runtime'>): boolean {
+  if (!api.endpoint || resource.inFlow || resource.outFlow || api.flows?.in || api.flows?.out) return false;
+  const { registry, artifacts } = mc.runtime;
+  return !flows.uploaded(api, 'in', registry, artifacts) && !flows.uploaded(api, 'out', registry, artifacts);
+}
+
 export async function runApi(mc: MessageContext, api: Api, resource: Resource, flows: FlowCache): Promise<void> {
   const artifacts = mc.runtime.artifacts;
   const flow = (name: FlowName): FaultHandler | undefined => {
@@ -84,7 +94,8 @@ export async function runApi(mc: MessageContext, api: Api, resource: Resource, f
     if (resourceIn) return resourceIn.mediate(mc);
     if (!api.endpoint) return true;
     // API-manager style: the in-flow let the request through, so it goes to the endpoint.
-    const response = await api.endpoint.send(mc, 'address-only');
+    const streamed = mc.payload.streamed;
+    const response = streamed ? await api.endpoint.forward(mc, streamed.stream, streamed.length) : await api.endpoint.send(mc, 'address-only');
     takeResponse(mc, response, false);
     mc.isResponse = true;
     mc.outcome = 'respond';

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dispatch, type Api, type DispatchRequest } from '../api/api.js';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { dispatch, type Api, type Dispatch, type DispatchRequest } from '../api/api.js';
 import { HOP_BY_HOP } from '../endpoint/http-client.js';
 import { ErrorCode } from '../error-codes.js';
 import { runFlow } from '../interpreter.js';
@@ -8,7 +10,7 @@ import { Axis2, MessageContext } from '../message/message-context.js';
 import { Payload } from '../message/payload.js';
 import { stringOf } from '../message/typed-value.js';
 import type { Runtime } from '../runtime.js';
-import { runApi, setApiProperties } from './api-flow.js';
+import { canStream, runApi, setApiProperties } from './api-flow.js';
 import { jsonFault, type JsonFault } from './faults.js';
 import type { FlowCache } from './flow-store.js';
 
@@ -29,15 +31,14 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     if (!res.writableFinished) abort.abort();
   });
   const runtime = state.runtime;
-  let body: Buffer;
-  try {
-    body = await readBody(req, state.maxBodyBytes);
-  } catch (err) {
-    if (err instanceof BodyTooLarge) return sendFault(res, 413, jsonFault(413, 413, `The request body is larger than ${state.maxBodyBytes} bytes.`), true);
-    return sendFault(res, 400, jsonFault(400, ErrorCode.MESSAGE_BUILD_FAILURE, 'The request body could not be read.'), true);
+  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  if (declared !== undefined && declared > state.maxBodyBytes) {
+    req.resume();
+    return sendFault(res, 413, tooLarge(state), true);
   }
   const pathWithQuery = req.url ?? '/';
   const method = (req.method ?? 'GET').toUpperCase();
+  const hasBody = (declared ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
   const request: DispatchRequest = {
     method,
     pathWithQuery,
@@ -45,9 +46,26 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     protocol,
     contentType: req.headers['content-type'],
     userAgent: req.headers['user-agent'],
-    hasBody: body.length > 0,
+    hasBody,
   };
   const d = dispatch(state.apis, request);
+  if (d.kind === 'resource' && canStream(d.api, d.resource, state.flows, state)) {
+    // Nothing can read this message: the body goes to the backend as it arrives, within the size limit, and the
+    // response comes back the same way.
+    const body = hasBody ? new LimitedBody(state.maxBodyBytes) : null;
+    if (body) req.pipe(body);
+    else req.resume();
+    const mc = message(req, Payload.stream(body, req.headers['content-type'] ?? null, declared), runtime, method, pathWithQuery);
+    await serve(res, mc, d, state, abort, protocol, req);
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req, state.maxBodyBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) return sendFault(res, 413, tooLarge(state), true);
+    return sendFault(res, 400, jsonFault(400, ErrorCode.MESSAGE_BUILD_FAILURE, 'The request body could not be read.'), true);
+  }
   if (d.kind === 'no-api') return noMatch(req, res, runtime, 404, body);
   if (d.kind === 'no-resource') {
     const handler = d.status === 405 ? '_method_not_allowed_handler_' : '_resource_mismatch_handler_';
@@ -58,22 +76,60 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     res.end();
     return;
   }
-  const mc = message(req, body, runtime, method, pathWithQuery);
-  mc.signal = abort.signal;
-  setApiProperties(mc, d, pathWithQuery, `${protocol}://${req.headers.host ?? ''}`);
-  await runApi(mc, d.api, d.resource, state.flows);
-  if (abort.signal.aborted) return;
-  writeMessage(res, mc, method === 'HEAD');
+  const payload = new Payload(body, req.headers['content-type'] ?? null, runtime.limits.payload);
+  return serve(res, message(req, payload, runtime, method, pathWithQuery), d, state, abort, protocol, req);
 }
 
-function message(req: IncomingMessage, body: Buffer, runtime: Runtime, method: string, to: string): MessageContext {
+async function serve(
+  res: ServerResponse,
+  mc: MessageContext,
+  d: Extract<Dispatch, { kind: 'resource' }>,
+  state: GatewayState,
+  abort: AbortController,
+  protocol: 'http' | 'https',
+  req: IncomingMessage,
+): Promise<void> {
+  mc.signal = abort.signal;
+  setApiProperties(mc, d, mc.to ?? '/', `${protocol}://${req.headers.host ?? ''}`);
+  await runApi(mc, d.api, d.resource, state.flows);
+  if (abort.signal.aborted) return;
+  const body = mc.payload.streamed?.stream;
+  if (body instanceof LimitedBody && body.exceeded) return sendFault(res, 413, tooLarge(state), true);
+  writeMessage(res, mc, (req.method ?? '').toUpperCase() === 'HEAD');
+}
+
+function tooLarge(state: GatewayState): JsonFault {
+  return jsonFault(413, 413, `The request body is larger than ${state.maxBodyBytes} bytes.`);
+}
+
+/** The request body on its way through, failing once more than `limit` bytes have come. */
+class LimitedBody extends Transform {
+  exceeded = false;
+  private size = 0;
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      this.exceeded = true;
+      done(new Error(`the request body is larger than ${this.limit} bytes`));
+    } else done(null, chunk);
+  }
+}
+
+function message(req: IncomingMessage, payload: Payload, runtime: Runtime, method: string, to: string): MessageContext {
   const headers = new HeaderMap();
+  // Headers the client's Connection header names are for this hop only (RFC 9110 §7.6.1); the Connection header
+  // itself is dropped below, so the endpoint could no longer tell which they were.
+  const connectionNamed = new Set((req.headers.connection ?? '').split(',').map((n) => n.trim().toLowerCase()));
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
-    if (!HOP_BY_HOP.has(name.toLowerCase())) headers.set(name, headers.has(name) ? `${headers.get(name)}, ${req.rawHeaders[i + 1]}` : req.rawHeaders[i + 1]!);
+    if (!HOP_BY_HOP.has(name.toLowerCase()) && !connectionNamed.has(name.toLowerCase())) headers.set(name, headers.has(name) ? `${headers.get(name)}, ${req.rawHeaders[i + 1]}` : req.rawHeaders[i + 1]!);
   }
-  const contentType = req.headers['content-type'] ?? null;
-  return new MessageContext(runtime, { payload: new Payload(body, contentType, runtime.limits.payload), headers, method, to, contentType });
+  return new MessageContext(runtime, { payload, headers, method, to, contentType: req.headers['content-type'] ?? null });
 }
 
 /** No API or no resource: the `main` or handler sequence when the configuration has one, else a JSON fault. */
@@ -81,7 +137,7 @@ async function noMatch(req: IncomingMessage, res: ServerResponse, runtime: Runti
   const sequence = runtime.artifacts.sequence(handler ?? (status === 404 ? 'main' : ''));
   if (sequence && (handler || status === 404)) {
     const method = (req.method ?? 'GET').toUpperCase();
-    const mc = message(req, body, runtime, method, req.url ?? '/');
+    const mc = message(req, new Payload(body, req.headers['content-type'] ?? null, runtime.limits.payload), runtime, method, req.url ?? '/');
     mc.axis2.set(Axis2.REST_URL_POSTFIX, req.url ?? '/');
     await runFlow(mc, async () => sequence.mediate(mc));
     return writeMessage(res, mc, method === 'HEAD');
@@ -107,6 +163,8 @@ export function writeMessage(res: ServerResponse, mc: MessageContext, head: bool
   }
   const sc = mc.axis2.get(Axis2.HTTP_SC);
   const status = sc === undefined || sc === null || sc === '' ? 200 : Number(stringOf(sc));
+  const streamed = mc.payload.streamed;
+  if (streamed) return pipeMessage(res, mc, status, streamed, head);
   const serialised = mc.payload.serialize(mc.messageType);
   const body = typeof serialised === 'string' ? Buffer.from(serialised, 'utf8') : serialised;
   const headers: Record<string, string> = {};
@@ -116,6 +174,20 @@ export function writeMessage(res: ServerResponse, mc: MessageContext, head: bool
   headers['Content-Length'] = String(body.length);
   res.writeHead(Number.isInteger(status) && status >= 100 && status <= 599 ? status : 500, headers);
   res.end(head ? undefined : body);
+}
+
+/** A backend response nobody reads goes to the client as it arrives. */
+function pipeMessage(res: ServerResponse, mc: MessageContext, status: number, streamed: { stream: Readable | null; length: number | undefined }, head: boolean): void {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of mc.headers) if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name] = value;
+  if (streamed.length !== undefined) headers['Content-Length'] = String(streamed.length);
+  res.writeHead(status, headers);
+  if (head || !streamed.stream) {
+    streamed.stream?.resume();
+    res.end();
+    return;
+  }
+  pipeline(streamed.stream, res).catch(() => res.destroy());
 }
 
 function sendFault(res: ServerResponse, status: number, fault: JsonFault, close = false): void {

@@ -1,5 +1,6 @@
 import type { Document, Element } from '@xmldom/xmldom';
-import { PayloadError } from '../errors.js';
+import type { Readable } from 'node:stream';
+import { MediationError, PayloadError } from '../errors.js';
 import { childElements, directText, parseXml, serializeXml, type XmlLimits, DEFAULT_XML_LIMITS } from '../xml/dom.js';
 import { bodyOf, envelopeAround, firstBodyChild, isEnvelope, newEnvelope, PAYLOAD_NS } from '../xml/soap.js';
 import { formatOf, sniffFormat, type PayloadFormat } from './content-type.js';
@@ -19,6 +20,7 @@ export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { ...DEFAULT_XML_LIMITS, ma
  */
 type State =
   | { readonly kind: 'raw'; readonly bytes: Buffer }
+  | { readonly kind: 'stream'; readonly stream: Readable | null; readonly length: number | undefined }
   | { readonly kind: 'json'; readonly value: unknown }
   | { readonly kind: 'xml'; readonly envelope: Document; readonly soap: boolean }
   | { readonly kind: 'text'; readonly text: string };
@@ -40,9 +42,24 @@ export class Payload {
     this.state = { kind: 'raw', bytes };
   }
 
+  /**
+   * A payload that is never buffered: the gateway passes a body straight through when no mediator can read it
+   * (an API without in- and out-flows). Reading it is an error: that would be a bug in that decision.
+   */
+  static stream(stream: Readable | null, contentType: string | null, length: number | undefined): Payload {
+    const payload = new Payload(EMPTY, contentType);
+    payload.state = { kind: 'stream', stream, length };
+    return payload;
+  }
+
+  /** The unread stream and its length, for a streamed payload. */
+  get streamed(): { readonly stream: Readable | null; readonly length: number | undefined } | undefined {
+    return this.state.kind === 'stream' ? this.state : undefined;
+  }
+
   /** True until something parsed or replaced the payload: then it can be forwarded byte for byte. */
   get isRaw(): boolean {
-    return this.state.kind === 'raw';
+    return this.state.kind === 'raw' || this.state.kind === 'stream';
   }
 
   get rawBytes(): Buffer | undefined {
@@ -52,6 +69,7 @@ export class Payload {
   get isEmpty(): boolean {
     const s = this.state;
     if (s.kind === 'raw') return s.bytes.length === 0;
+    if (s.kind === 'stream') return s.stream === null || s.length === 0;
     if (s.kind === 'xml') return firstBodyChild(s.envelope) === null;
     if (s.kind === 'text') return s.text === '';
     return s.value === undefined;
@@ -153,6 +171,7 @@ export class Payload {
   serialize(messageType: string | null): string | Buffer {
     const target = formatOf(messageType) ?? formatOf(this.contentType);
     const s = this.state;
+    if (s.kind === 'stream') throw new MediationError('a streamed payload is written by piping it, not serialised');
     if (s.kind === 'raw' && (target === undefined || target === formatOf(this.contentType) || s.bytes.length === 0)) {
       return s.bytes;
     }
@@ -214,6 +233,7 @@ export class Payload {
   /** Parses raw bytes according to the content type they came with. */
   private build(): void {
     const s = this.state;
+    if (s.kind === 'stream') throw new MediationError('the payload is being streamed through unread and cannot be read by a mediator');
     if (s.kind !== 'raw') return;
     if (s.bytes.length === 0) {
       this.state = { kind: 'json', value: undefined };

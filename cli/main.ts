@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registryCommand } from './commands/registry.js';
 import { runCommand } from './commands/run.js';
+import { convertCommand } from './commands/convert.js';
 import { flowCommand } from './commands/flow.js';
 import { sequenceCommand } from './commands/sequence.js';
 import { serveCommand } from './commands/serve.js';
@@ -17,6 +18,7 @@ export function buildProgram(report: ExitReporter): Command {
   program.addCommand(serveCommand(report));
   program.addCommand(runCommand(report));
   program.addCommand(validateCommand(report));
+  program.addCommand(convertCommand(report));
   program.addCommand(flowCommand(report));
   program.addCommand(registryCommand(report));
   program.addCommand(sequenceCommand(report));

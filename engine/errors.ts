@@ -26,7 +26,8 @@ export class MediationError extends MediateError {
     this.detail = options?.detail ?? '';
     this.httpStatus = options?.httpStatus;
   }
-  readonly detail: string;
+  /** ERROR_DETAIL; the interpreter fills in where the error happened when the thrower did not say. */
+  detail: string;
   /** The HTTP status a client should get when no fault flow answers (for example 400 for a bad payload). */
   readonly httpStatus: number | undefined;
 }

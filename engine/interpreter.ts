@@ -63,8 +63,9 @@ function setErrorProperties(mc: MessageContext, error: MediationError): void {
 export function asMediationError(err: unknown, mc: MessageContext): MediationError {
   const where = mc.current ? `<${mc.current.name}> at ${mc.current.loc.file}:${mc.current.loc.line}:${mc.current.loc.column}` : '';
   if (err instanceof MediationError) {
-    if (err.detail || !where) return err;
-    return new MediationError(err.message, err.errorCode, { cause: err.cause, detail: where, httpStatus: err.httpStatus });
+    // The error keeps its class (fault flows and logs tell an OAuth2 failure from a backend one by it).
+    if (!err.detail && where) err.detail = where;
+    return err;
   }
   const message = err instanceof MediateError || err instanceof Error ? err.message : String(err);
   return new MediationError(message, 0, { cause: err, detail: where });

@@ -1,4 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
+import type { Element } from '@xmldom/xmldom';
+import { newDocument } from '../xml/dom.js';
 import { ConfigNode, SYNAPSE_NS, type ConfigAttribute } from './config-node.js';
 import type { Diagnostics, SourceLocation } from './diagnostics.js';
 
@@ -120,7 +122,40 @@ function element(
   } else {
     diagnostics.error(at(body, loc), `<${name}> has a value of an unsupported kind`);
   }
-  return new ConfigNode(name, SYNAPSE_NS, loc, attributes, children, text, namespaces, 'yaml');
+  const colon = name.indexOf(':');
+  const prefix = colon > 0 ? name.slice(0, colon) : '';
+  const namespace = prefix ? namespaces.get(prefix) : (namespaces.get('') ?? SYNAPSE_NS);
+  if (namespace === undefined) {
+    diagnostics.error(loc, `the prefix of <${name}> is not declared (add xmlns:${prefix}: ... to it or an enclosing element)`);
+    return undefined;
+  }
+  const local = colon > 0 ? name.slice(colon + 1) : name;
+  return new ConfigNode(local, namespace || null, loc, attributes, children, text, namespaces, 'yaml', toElement(name, namespace, attributes, children, text, namespaces, inherited));
+}
+
+const yamlDocument = newDocument();
+
+/**
+ * The same element as XML, so that mediators whose content is literal XML (a payloadFactory format, an enrich
+ * inline source, an inline property value) read YAML and XML alike.
+ */
+function toElement(
+  qname: string,
+  namespace: string,
+  attributes: ReadonlyMap<string, ConfigAttribute>,
+  children: readonly ConfigNode[],
+  text: string,
+  namespaces: ReadonlyMap<string, string>,
+  inherited: ReadonlyMap<string, string>,
+): Element {
+  const el = yamlDocument.createElementNS(namespace || null, qname);
+  for (const [prefix, uri] of namespaces) {
+    if (inherited.get(prefix) !== uri) el.setAttributeNS('http://www.w3.org/2000/xmlns/', prefix ? `xmlns:${prefix}` : 'xmlns', uri);
+  }
+  for (const a of attributes.values()) el.setAttribute(a.name, a.value);
+  if (text) el.appendChild(yamlDocument.createTextNode(text));
+  for (const child of children) if (child.element) el.appendChild(child.element);
+  return el;
 }
 
 function firstLine(message: string): string {

@@ -90,9 +90,12 @@ export class Endpoint {
     try {
       if (auth) await auth.authorize(request, mc);
       let response = await perform(http, request, options);
-      if (response.status === 401 && auth && !isStream(request.body)) {
-        const seen = 'body' in response && Buffer.isBuffer(response.body) ? (response as unknown as BackendResponse) : { ...response, body: await drain(response) };
-        if (await auth.retryAfterUnauthorized(request, seen, mc)) response = await perform(http, request, options);
+      if (response.status === 401 && auth) {
+        // A streamed body cannot be sent again, but the authenticator still learns of the 401 (an OAuth2 token
+        // the backend refused is purged), so the next request goes out with fresh credentials.
+        const replayable = !isStream(request.body);
+        const seen = Buffer.isBuffer(response.body) ? (response as unknown as BackendResponse) : { ...response, body: replayable ? await drain(response) : Buffer.alloc(0) };
+        if ((await auth.retryAfterUnauthorized(request, seen, mc)) && replayable) response = await perform(http, request, options);
       }
       this.state.succeeded();
       return response;

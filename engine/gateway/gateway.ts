@@ -44,6 +44,9 @@ export class Gateway implements GatewayState {
   private watchers: FSWatcher[] = [];
   private reloadTimer: NodeJS.Timeout | undefined;
   private inFlight = 0;
+  /** Responses not yet finished, and whether close() has begun: see close(). */
+  private readonly responses = new Set<import('node:http').ServerResponse>();
+  private stopping = false;
 
   private constructor(
     readonly options: GatewayOptions,
@@ -103,7 +106,12 @@ export class Gateway implements GatewayState {
     const serverOptions = { maxHeaderSize: this.config.limits.maxHeaderBytes, headersTimeout: this.config.limits.headersTimeoutMs, requestTimeout: this.config.limits.requestTimeoutMs };
     const handler = (protocol: 'http' | 'https') => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
       this.inFlight++;
-      res.on('close', () => this.inFlight--);
+      this.responses.add(res);
+      if (this.stopping) res.setHeader('Connection', 'close');
+      res.on('close', () => {
+        this.inFlight--;
+        this.responses.delete(res);
+      });
       handleRequest(req, res, this, protocol).catch((err: Error) => {
         this.options.logger.log('error', `request failed: ${err.message}`);
         if (!res.headersSent) {
@@ -150,6 +158,10 @@ export class Gateway implements GatewayState {
   async close(graceMs = 10_000): Promise<void> {
     clearTimeout(this.reloadTimer);
     for (const w of this.watchers.splice(0)) w.close();
+    // server.close() only drops connections idle at that moment: a keep-alive client whose request is in flight
+    // would keep its connection, and the process, up until the grace period ends. Its answer closes it instead.
+    this.stopping = true;
+    for (const res of this.responses) if (!res.headersSent) res.setHeader('Connection', 'close');
     const servers = this.servers.splice(0);
     await Promise.all(servers.map((s) => new Promise<void>((done) => {
       s.close(() => done());

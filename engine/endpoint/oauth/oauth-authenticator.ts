@@ -68,20 +68,21 @@ export class OAuthAuthenticator implements Authenticator {
     if (this.keys.size >= MAX_REMEMBERED_KEYS) this.keys.delete(this.keys.values().next().value!);
     this.keys.add(key);
     const c = this.config;
+    const caFile = mc.runtime.http?.options.caFile ?? undefined;
     const source: TokenSource = {
       key,
       label: { grant: c.grant, tokenUrl: where(grant.tokenUrl), clientId: grant.clientId },
       policy: c.cache,
       failureHttpStatus: c.failureHttpStatus,
       requestTimeoutMs: c.connectTimeoutMs + c.socketTimeoutMs,
-      fetch: () => this.tokenClient(mc).request(grant, c.failureHttpStatus),
+      fetch: () => this.tokenClient(caFile).request(grant, c.failureHttpStatus),
     };
     if (this.fixed) this.fixedSource = source;
     return source;
   }
 
-  private tokenClient(mc: MessageContext): TokenClient {
-    const caFile = mc.runtime.http?.options.caFile;
+  /** Built on first use: the certificate authorities the gateway trusts for backends are trusted for token servers too. */
+  private tokenClient(caFile: string | undefined): TokenClient {
     this.client ??= new TokenClient({
       connectTimeoutMs: this.config.connectTimeoutMs,
       socketTimeoutMs: this.config.socketTimeoutMs,

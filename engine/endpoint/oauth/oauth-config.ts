@@ -120,8 +120,10 @@ function parseGrant(node: ConfigNode, cx: CompileContext, read: ValueReader): OA
   if (flag(node, 'useGlobalProxyConfigs', read, cx)) {
     cx.diagnostics.warn(locOf(node, 'useGlobalProxyConfigs'), 'Mediate has no global proxy settings: token requests go to the token URL directly');
   }
-  const connectTimeoutMs = number(node, 'connectionTimeout', read, cx);
-  const socketTimeoutMs = number(node, 'socketTimeout', read, cx);
+  // Zero would mean no limit to undici, and an instant abort to the overall deadline: neither is a timeout.
+  const connectTimeoutMs = number(node, 'connectionTimeout', read, cx, 1);
+  const socketTimeoutMs = number(node, 'socketTimeout', read, cx, 1);
+  const retryNonIdempotent = flag(node, 'retryNonIdempotent', read, cx) ?? false;
   if (number(node, 'connectionRequestTimeout', read, cx) !== undefined) {
     cx.diagnostics.warn(locOf(node, 'connectionRequestTimeout'), '<connectionRequestTimeout> is ignored: connectionTimeout and socketTimeout bound the token request');
   }
@@ -166,7 +168,7 @@ function parseGrant(node: ConfigNode, cx: CompileContext, read: ValueReader): OA
     connectTimeoutMs: useGlobalTimeouts ? DEFAULTS.connectTimeoutMs : (connectTimeoutMs ?? DEFAULTS.connectTimeoutMs),
     socketTimeoutMs: useGlobalTimeouts ? DEFAULTS.socketTimeoutMs : (socketTimeoutMs ?? DEFAULTS.socketTimeoutMs),
     cache,
-    retryNonIdempotent: flag(node, 'retryNonIdempotent', read, cx) ?? false,
+    retryNonIdempotent,
     failureHttpStatus: failureHttpStatus as 502 | 503,
     tokenUrlAllowList: allowList,
     loc: node.loc,
@@ -228,12 +230,12 @@ function compiled(raw: string, node: ConfigNode, loc: SourceLocation, what: stri
 }
 
 /** Settings that shape the client itself (timeouts, policies) are fixed at load: literals or references only. */
-function number(node: ConfigNode, name: string, read: ValueReader, cx: CompileContext): number | undefined {
+function number(node: ConfigNode, name: string, read: ValueReader, cx: CompileContext, min = 0): number | undefined {
   const text = read(node, name);
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) {
-    cx.diagnostics.error(locOf(node, name), `<${name}> must be a whole number, not "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) {
+    cx.diagnostics.error(locOf(node, name), `<${name}> must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not "${text}"`);
     return undefined;
   }
   return n;

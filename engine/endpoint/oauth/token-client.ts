@@ -58,10 +58,20 @@ export class TokenClient {
     } catch (err) {
       if (err instanceof OAuthTokenError) throw err;
       if (deadline.aborted) throw fail('timeout', `no answer within ${this.options.connectTimeoutMs + this.options.socketTimeoutMs} ms`, err);
+      // Classified as for back ends (reference §7.2), and worded for a token server.
       const mapped = backendErrorFor(err, url.origin);
-      if (mapped.errorCode === ErrorCode.CONNECT_TIMEOUT) throw fail('timeout', `no connection within ${this.options.connectTimeoutMs} ms`, err);
-      if (mapped.errorCode === ErrorCode.CONNECTION_TIMEOUT) throw fail('timeout', `no answer within ${this.options.socketTimeoutMs} ms`, err);
-      throw fail('connection', mapped.message, err);
+      const e = err as { code?: string; cause?: { code?: string } };
+      const code = e.code ?? e.cause?.code ?? 'unknown error';
+      switch (mapped.errorCode) {
+        case ErrorCode.CONNECT_TIMEOUT:
+          throw fail('timeout', `no connection within ${this.options.connectTimeoutMs} ms`, err);
+        case ErrorCode.CONNECTION_TIMEOUT:
+          throw fail('timeout', `no answer within ${this.options.socketTimeoutMs} ms`, err);
+        case ErrorCode.CONNECTION_FAILED:
+          throw fail('connection', `cannot connect (${code})`, err);
+        default:
+          throw fail('connection', `the connection failed (${code})`, err);
+      }
     }
     return parseTokenResponse(status, body, (reason, why) => fail(reason, why));
   }

@@ -134,9 +134,12 @@ export class TokenManager {
     const ttl = source.requestTimeoutMs + LEASE_MARGIN_MS;
     const giveUpAt = cx.now() + ttl + LEASE_MARGIN_MS;
     for (;;) {
-      if (await this.guard(cx, 'lease', () => this.store!.tryLease(source.key, this.owner, ttl), true)) {
+      const leased = await this.guard(cx, 'lease', () => this.store!.tryLease(source.key, this.owner, ttl), true);
+      // Giving up is only reachable if the store keeps refusing a lease past its TTL: asking the server then
+      // beats waiting forever.
+      if (leased || cx.now() > giveUpAt) {
         try {
-          return (await this.fromStore(source, cx, true)) ?? (await this.fetch(source, cx));
+          return (await this.fromStore(source, cx, leased)) ?? (await this.fetch(source, cx));
         } finally {
           await this.guard(cx, 'lease', () => this.store!.releaseLease(source.key, this.owner), undefined);
         }
@@ -144,8 +147,6 @@ export class TokenManager {
       await sleep(POLL_MS + Math.random() * POLL_MS);
       const polled = await this.fromStore(source, cx);
       if (polled) return polled;
-      // Only reachable if the store keeps refusing a lease past its TTL; asking the server beats waiting forever.
-      if (cx.now() > giveUpAt) return this.fetch(source, cx);
     }
   }
 

@@ -24,8 +24,11 @@ export type TokenEndpointMode = 'ok' | '500' | 'garbage' | 'hang';
 export class AuthorizationServer {
   /** POST requests to the token endpoint, answered or not. */
   tokenRequests = 0;
-  /** Tokens issued, with the client and grant the provider decoded. */
-  readonly issued: Array<{ clientId: string; grant: string }> = [];
+  /**
+   * Tokens issued: the client and grant the provider decoded, and how the client authenticated (an
+   * Authorization header, or client_secret in the form).
+   */
+  readonly issued: Array<{ clientId: string; grant: string; basic: boolean; secretInForm: boolean }> = [];
   mode: TokenEndpointMode = 'ok';
   /** Access-token lifetime (expires_in) in seconds: oidc-provider requires a positive whole number. */
   ttlSeconds = 300;
@@ -77,13 +80,24 @@ export class AuthorizationServer {
       },
       scopes: ['api', 'openid', 'offline_access'],
       rotateRefreshToken: false,
-      ttl: { ClientCredentials: 300, AccessToken: 300, RefreshToken: 3600, Grant: 3600, IdToken: 300 },
+      ttl: {
+        ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 300,
+        AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 300,
+        RefreshToken: 3600,
+        Grant: 3600,
+        IdToken: 300,
+      },
     });
     self = new AuthorizationServer(server, provider, issuer);
     const server_ = self;
     provider.registerGrantType<{ username?: string; password?: string }>('password', (ctx) => server_.passwordGrant(ctx), ['username', 'password', 'scope']);
     provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
-      server_.issued.push({ clientId: ctx.oidc.client!.clientId, grant: String(ctx.oidc.params!['grant_type']) });
+      server_.issued.push({
+        clientId: ctx.oidc.client!.clientId,
+        grant: String(ctx.oidc.params!['grant_type']),
+        basic: ctx.headers.authorization !== undefined,
+        secretInForm: ctx.oidc.params!['client_secret'] !== undefined,
+      });
     });
     const handler = provider.callback();
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -124,7 +138,6 @@ export class AuthorizationServer {
     token.resourceServer = new this.provider.ResourceServer(AUDIENCE, this.resourceServerInfo());
     const value = await token.save();
     ctx.body = { access_token: value, token_type: 'Bearer', expires_in: token.expiration, scope: 'api' };
-    this.issued.push({ clientId: client.clientId, grant: 'password' });
   }
 
   /** A refresh token for `clientId`, as an authorization-code flow would have left it (offline access). */

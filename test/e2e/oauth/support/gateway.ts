@@ -7,7 +7,6 @@ import type { Sequence } from '../../../../engine/sequence.js';
 import { makeMessage, makeRuntime, MemoryLogger } from '../../../support/runtime.js';
 import { loadText, SYNAPSE } from '../../../support/sequences.js';
 
-/** The grant element's children for a test; `extra` adds settings. */
 export interface OAuthTestSettings {
   readonly backendUrl: string;
   /** The whole `<oauth>` content. */
@@ -16,13 +15,12 @@ export interface OAuthTestSettings {
 }
 
 /**
- * A sequence `main` calling the backend through an http endpoint with the given `<oauth>`. Endpoint suspension is
- * off, so a failed token request does not take the endpoint out of service for the next test step.
+ * A sequence `main` calling the backend through an http endpoint with the given `<oauth>`, and Synapse's default
+ * suspension (any back-end failure suspends the endpoint for 30 s): a token failure must not trigger it.
  */
 export function oauthSequence({ backendUrl, oauth, method = 'get' }: OAuthTestSettings): string {
   return (
     `<sequence ${SYNAPSE} name="main"><call><endpoint name="protected"><http uri-template="${backendUrl}/resource" method="${method}">` +
-    '<suspendOnFailure><errorCodes>-1</errorCodes><initialDuration>0</initialDuration></suspendOnFailure>' +
     `<authentication><oauth>${oauth}</oauth></authentication></http></endpoint></call></sequence>`
   );
 }

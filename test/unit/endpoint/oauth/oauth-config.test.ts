@@ -124,7 +124,9 @@ describe('<oauth> settings', () => {
     expect(c.cache).toEqual({ defaultExpiresInS: 600, maxExpiresInS: 3600, backoffMinMs: 0, backoffMaxMs: 10 });
     expect(c.retryNonIdempotent).toBe(true);
     expect(c.failureHttpStatus).toBe(503);
-    expect(problems(endpoint(cc(BASE + '<socketTimeout>soon</socketTimeout>')))).toEqual(['<socketTimeout> must be a whole number, not "soon"']);
+    expect(problems(endpoint(cc(BASE + '<socketTimeout>soon</socketTimeout>')))).toEqual(['<socketTimeout> must be a whole number of at least 1, not "soon"']);
+    expect(problems(endpoint(cc(BASE + '<connectionTimeout>0</connectionTimeout>')))).toEqual(['<connectionTimeout> must be a whole number of at least 1, not "0"']);
+    expect(problems(endpoint(cc(BASE + '<maxExpiresIn>-1</maxExpiresIn>')))).toEqual(['<maxExpiresIn> must be a whole number, not "-1"']);
     expect(problems(endpoint(cc(BASE + '<failureHttpStatus>500</failureHttpStatus>')))).toEqual(['<failureHttpStatus> must be 502 or 503, not 500']);
     expect(problems(endpoint(cc(BASE + '<failureBackoffMin>10</failureBackoffMin><failureBackoffMax>5</failureBackoffMax>')))).toEqual([
       '<failureBackoffMax> (5) is below <failureBackoffMin> (10)',

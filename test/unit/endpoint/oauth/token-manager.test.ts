@@ -84,6 +84,23 @@ describe('in-process cache and single flight', () => {
     expect(source.fetches).toBe(2);
   });
 
+  test('the lifetime counts from when the request was sent on the gateway’s clock: a slow answer shortens it (clock skew)', async () => {
+    const manager = new TokenManager(undefined, 0);
+    const source = new FakeSource();
+    const cx = clock();
+    const sent = cx.t;
+    source.next.push(async () => {
+      cx.t += 20_000; // the server takes 20 s to answer
+      return { accessToken: 'slow', expiresIn: 100, scope: undefined };
+    });
+    const token = await manager.token(source, cx);
+    expect([token.generatedAt, token.expiresAt]).toEqual([sent, sent + 100_000]);
+    cx.t = sent + 69_999;
+    expect((await manager.token(source, cx)).accessToken).toBe('slow');
+    cx.t = sent + 70_000;
+    expect((await manager.token(source, cx)).accessToken).toBe('token-2');
+  });
+
   test('expires_in of zero or less: the token serves its own flight and is not cached', async () => {
     const manager = new TokenManager(undefined, 0);
     const source = new FakeSource();

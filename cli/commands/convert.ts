@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { xmlToYaml, yamlToXml } from '../../engine/config/convert.js';
 import { ConfigError, formatDiagnostic } from '../../engine/config/diagnostics.js';
 import { EXIT } from '../exit-codes.js';
 import type { ExitReporter } from '../main.js';
+import { readInput } from '../read-input.js';
 
 export function convertCommand(report: ExitReporter): Command {
   return new Command('convert')
@@ -21,14 +22,8 @@ Examples:
   mediate convert examples/sequences/hello.yaml --to xml -o hello.xml`,
     )
     .action((file: string, options: { to: 'yaml' | 'xml'; output?: string }) => {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (err) {
-        process.stderr.write(`${file}:1:1: cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-        report(EXIT.INVALID_INPUT);
-        return;
-      }
+      const text = readInput(file);
+      if (text === undefined) return report(EXIT.INVALID_INPUT);
       const isYaml = /^\.ya?ml$/i.test(extname(file));
       try {
         const out = options.to === 'yaml' ? (isYaml ? text : xmlToYaml(text, file)) : isYaml ? yamlToXml(text, file) : text;

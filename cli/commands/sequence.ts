@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { rescope } from '../../registry/rescope.js';
 import { EXIT } from '../exit-codes.js';
 import type { ExitReporter } from '../main.js';
+import { readInput } from '../read-input.js';
 
 export function sequenceCommand(report: ExitReporter): Command {
   const command = new Command('sequence').description('work on sequence files');
@@ -20,14 +21,8 @@ Example:
   mediate sequence rescope sequences/oauth2-token-gov.xml --to local -o oauth2-token-regional.xml`,
       )
       .action((file: string, options: { to: 'local' | 'gov'; output?: string }) => {
-        let text: string;
-        try {
-          text = readFileSync(file, 'utf8');
-        } catch (err) {
-          process.stderr.write(`${file}:1:1: cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-          report(EXIT.INVALID_INPUT);
-          return;
-        }
+        const text = readInput(file);
+        if (text === undefined) return report(EXIT.INVALID_INPUT);
         const result = rescope(text, options.to);
         for (const c of result.changes) process.stderr.write(`${file}:${c.line}:${c.column}: ${c.from} -> ${c.to}\n`);
         if (result.changes.length === 0) process.stderr.write(`${file}: no registry key to move to ${options.to}:\n`);

@@ -1,4 +1,5 @@
-import { DOMParser, type Element, type Node } from '@xmldom/xmldom';
+import type { Element, Node } from '@xmldom/xmldom';
+import { parseStrict } from '../xml/dom.js';
 import { XMLValidator } from 'fast-xml-parser';
 import { ConfigNode, type ConfigAttribute } from './config-node.js';
 import type { Diagnostics, SourceLocation } from './diagnostics.js';
@@ -47,21 +48,8 @@ export function readXmlConfig(text: string, file: string, diagnostics: Diagnosti
     diagnostics.error({ file, ...index.locate(doctype.index) }, 'a DOCTYPE is not allowed in configuration');
     return undefined;
   }
-  let failure: string | undefined;
-  const parser = new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning') {
-        failure ??= message;
-        throw new Error(message);
-      }
-    },
-  });
-  let root: Element | null = null;
-  try {
-    root = parser.parseFromString(text, 'text/xml').documentElement;
-  } catch (err) {
-    failure ??= (err as Error).message;
-  }
+  const { doc, failure } = parseStrict(text);
+  const root = doc?.documentElement ?? null;
   if (!root || failure) {
     diagnostics.error({ file, line: 1, column: 1 }, `malformed XML: ${failure ?? 'no root element'}`);
     return undefined;

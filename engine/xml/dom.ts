@@ -19,14 +19,12 @@ export interface XmlLimits {
 export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 256, maxElements: 100_000, maxAttributes: 64 };
 
 const implementation = new DOMImplementation();
-const serializer = new XMLSerializer();
 
 /**
- * Parses untrusted XML into a DOM. xmldom never resolves external entities and never expands DTD entities;
- * on top of that a DOCTYPE is refused (the billion-laughs and XXE families need one), several roots are
- * refused, and the tree is checked against `limits` before anyone reads it.
+ * xmldom with every error and fatal error fatal (its default is to recover and build a partial tree): the
+ * document, or the first problem it reported.
  */
-export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): Document {
+export function parseStrict(text: string): { doc: Document | undefined; failure: string | undefined } {
   let failure: string | undefined;
   const parser = new DOMParser({
     onError: (level, message) => {
@@ -42,6 +40,17 @@ export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): 
   } catch (err) {
     failure ??= (err as Error).message;
   }
+  return { doc, failure };
+}
+const serializer = new XMLSerializer();
+
+/**
+ * Parses untrusted XML into a DOM. xmldom never resolves external entities and never expands DTD entities;
+ * on top of that a DOCTYPE is refused (the billion-laughs and XXE families need one), several roots are
+ * refused, and the tree is checked against `limits` before anyone reads it.
+ */
+export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): Document {
+  const { doc, failure } = parseStrict(text);
   if (!doc || failure || !doc.documentElement) {
     throw new PayloadError(`malformed XML payload: ${firstLine(failure ?? 'no root element')}`);
   }

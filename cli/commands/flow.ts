@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatDiagnostic } from '../../engine/config/diagnostics.js';
@@ -11,6 +10,7 @@ import { openRegistry } from '../../registry/open.js';
 import { EXIT } from '../exit-codes.js';
 import { AdminClient } from '../admin-client.js';
 import type { ExitReporter } from '../main.js';
+import { readInput } from '../read-input.js';
 
 interface Target {
   config?: string;
@@ -65,7 +65,8 @@ Examples:
       .argument('<file>', 'the sequence (.xml or .yaml)')
       .action(
         withErrors(async (file: string, options: Target & { api: string; flow: FlowName }) => {
-          const text = readFileSync(file, 'utf8');
+          const text = readInput(file);
+          if (text === undefined) return EXIT.INVALID_INPUT;
           const result = compileFlow(text, file, builtinMediators(), { sequence: () => undefined, localEntry: () => undefined, endpoint: () => undefined });
           for (const d of result.diagnostics.items) if (d.severity === 'error') process.stderr.write(`${formatDiagnostic(d)}\n`);
           if (!result.sequence) return EXIT.INVALID_INPUT;

@@ -10,7 +10,7 @@ import { JavaNumber } from './message/typed-value.js';
 export async function runMediators(list: readonly Mediator[], mc: MessageContext): Promise<boolean> {
   for (const mediator of list) {
     mc.current = mediator;
-    let result = mediator.mediate(mc);
+    let result = mc.tracer ? mc.tracer.around(mediator, mc, () => mediator.mediate(mc)) : mediator.mediate(mc);
     if (typeof result !== 'boolean') result = await result;
     if (!result) return false;
   }

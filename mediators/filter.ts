@@ -23,7 +23,9 @@ class FilterMediator implements Mediator {
   ) {}
 
   mediate(mc: MessageContext): boolean | Promise<boolean> {
-    if (this.test(mc)) return runBranch(this.then, mc);
+    const passed = this.test(mc);
+    mc.tracer?.branch(passed ? 'then' : this.otherwise ? 'else' : 'no branch');
+    if (passed) return runBranch(this.then, mc);
     return this.otherwise ? runBranch(this.otherwise, mc) : true;
   }
 

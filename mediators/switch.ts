@@ -26,8 +26,13 @@ class SwitchMediator implements Mediator {
   mediate(mc: MessageContext): boolean | Promise<boolean> {
     const value = this.source.stringValue(mc);
     if (value !== null) {
-      for (const c of this.cases) if (c.regex.test(value)) return runBranch(c.branch, mc);
+      for (const c of this.cases) {
+        if (!c.regex.test(value)) continue;
+        mc.tracer?.branch(`case ${c.regex.source.slice(4, -2)}`);
+        return runBranch(c.branch, mc);
+      }
     }
+    mc.tracer?.branch(this.fallback ? 'default' : 'no case');
     return this.fallback ? runBranch(this.fallback, mc) : true;
   }
 }

@@ -6,6 +6,8 @@ import { createRuntime, StreamLogger } from '../../engine/default-runtime.js';
 import { loadGatewayConfig } from '../../engine/config/gateway-config.js';
 import { HttpClient } from '../../engine/endpoint/http-client.js';
 import { runFlow } from '../../engine/interpreter.js';
+import { traceJsonLines, traceText } from '../../engine/trace/trace-format.js';
+import { Tracer } from '../../engine/trace/tracer.js';
 import { ConfigLoader } from '../../engine/loader/loader.js';
 import type { Configuration } from '../../engine/loader/configuration.js';
 import { HeaderMap } from '../../engine/message/headers.js';
@@ -22,6 +24,7 @@ import { EXIT } from '../exit-codes.js';
 import type { ExitReporter } from '../main.js';
 
 interface RunOptions extends RegistryOptions {
+  trace?: 'text' | 'json';
   body?: string;
   contentType?: string;
   header: string[];
@@ -57,6 +60,7 @@ export function runCommand(report: ExitReporter): Command {
     .option('--method <method>', 'HTTP method (default: POST with a body, GET without)')
     .option('--path <path>', 'request path with query: the To address and REST_URL_POSTFIX', '/')
     .addOption(new Option('--sequence <name>', 'which sequence to run when the file defines several'))
+    .addOption(new Option('--trace [format]', 'print what each mediator did to standard error').choices(['text', 'json']).preset('text'))
     .addHelpText(
       'after',
       `
@@ -105,7 +109,9 @@ async function runOne(file: string, options: RunOptions): Promise<number> {
       process.stderr.write(`mediate run: ${(err as Error).message}\n`);
       return EXIT.INVALID_INPUT;
     }
+    if (options.trace) mc.tracer = new Tracer();
     await runFlow(mc, async () => sequence.mediate(mc));
+    if (mc.tracer) process.stderr.write(options.trace === 'json' ? traceJsonLines(mc.tracer.events) : traceText(mc.tracer.events));
     const output = describe(mc);
     process.stdout.write(`${JSON.stringify(output)}\n`);
     return output.outcome === 'fault' ? EXIT.FAULT : EXIT.OK;

@@ -4,6 +4,7 @@ import { Payload } from './payload.js';
 import type { Runtime } from '../runtime.js';
 import type { Mediator } from '../mediator.js';
 import type { MediationError } from '../errors.js';
+import type { Tracer } from '../trace/tracer.js';
 
 /** The property scopes a sequence can read and write (reference §2.1, §3.2.5). */
 export const WRITABLE_SCOPES = ['default', 'transport', 'axis2', 'axis2-client', 'operation'] as const;
@@ -62,6 +63,8 @@ export class MessageContext {
    * out-flow); without one the response goes straight back to the client.
    */
   onResponse: ((mc: MessageContext) => Promise<unknown>) | undefined;
+  /** Set when this message is traced: every mediator it goes through is recorded. */
+  tracer: Tracer | undefined;
   /** Aborted when the client goes away: backend calls made for this message are cancelled with it. */
   signal: AbortSignal | undefined;
 

@@ -15,7 +15,9 @@ export function directionFilter(name: 'in' | 'out', whenResponse: boolean): Medi
       private readonly children: readonly Mediator[],
     ) {}
     mediate(mc: MessageContext): boolean | Promise<boolean> {
-      return mc.isResponse === whenResponse ? runMediators(this.children, mc) : true;
+      const runs = mc.isResponse === whenResponse;
+      mc.tracer?.branch(runs ? 'runs' : 'skipped');
+      return runs ? runMediators(this.children, mc) : true;
     }
   }
   return {

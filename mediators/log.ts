@@ -4,6 +4,7 @@ import type { Expression } from '../engine/expression/expression.js';
 import type { CompileContext, Mediator, MediatorDefinition } from '../engine/mediator.js';
 import type { MessageContext } from '../engine/message/message-context.js';
 import { stringOf } from '../engine/message/typed-value.js';
+import { redactPayload, redactValue } from '../engine/redact.js';
 import type { LogLevel } from '../engine/runtime.js';
 import { childElements, firstChildElement, serializeXml } from '../engine/xml/dom.js';
 import { headerOf } from '../engine/xml/soap.js';
@@ -47,7 +48,7 @@ class LogMediator implements Mediator {
     }
     for (const p of this.properties) {
       const value = p.value !== undefined ? stringOf(p.value) : (p.expression!.stringValue(mc) ?? 'null');
-      parts.push(`${p.name} = ${value}`);
+      parts.push(`${p.name} = ${redactValue(p.name, value)}`);
     }
     if (this.level === 'full') parts.push(payloadText(mc));
     logger.log(this.category, parts.join(this.separator), { mediator: 'log', messageId: mc.messageId });
@@ -77,8 +78,9 @@ function soapHeaders(mc: MessageContext): string[] {
 
 /** `Payload: <json>` for JSON messages, `Envelope: <xml>` for the others (reference §2.8). */
 function payloadText(mc: MessageContext): string {
-  if (mc.payload.format === 'json' || mc.payload.format === 'empty') return `Payload: ${mc.payload.serialize('application/json')}`;
-  return `Envelope: ${serializeXml(mc.payload.envelope())}`;
+  // Logs pass through the redaction list: a token response logged at level full shows no token.
+  if (mc.payload.format === 'json' || mc.payload.format === 'empty') return `Payload: ${redactPayload(String(mc.payload.serialize('application/json')))}`;
+  return `Envelope: ${redactPayload(serializeXml(mc.payload.envelope()))}`;
 }
 
 /** `\n` and `\t` written as two characters in the configuration mean newline and tab. */

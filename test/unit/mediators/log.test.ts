@@ -187,3 +187,18 @@ describe('log: load errors (reference §2.8)', () => {
     ]);
   });
 });
+
+describe('log output passes through the redaction list', () => {
+  test('masks properties with secret names, credentials in values, and secret payload fields', async () => {
+    const { runtime } = await run(
+      seq(`<log level="full"><property name="access_token" value="tok-123"/><property name="auth" expression="$trp:Authorization"/><property name="plain" value="visible"/></log>`),
+      { body: '{"access_token":"tok-123","expires_in":60}', contentType: 'application/json', headers: { Authorization: 'Bearer tok-123' } },
+    );
+    const text = runtime.logger.text();
+    expect(text).not.toContain('tok-123');
+    expect(text).toContain('access_token = ***');
+    expect(text).toContain('auth = Bearer ***');
+    expect(text).toContain('plain = visible');
+    expect(text).toContain('"expires_in":60');
+  });
+});

@@ -19,14 +19,14 @@ export function addRegistryOptions(command: Command, configHelp: string): Comman
  * The registry the options name: gateway.yaml's stores with --config, a folder with --registry-dir, and
  * otherwise `fallback` (a folder for the registry command, memory for an offline run).
  */
-export function openRegistryFrom(options: RegistryOptions, fallback: 'cwd' | 'memory', logger?: Logger): Registry {
+export async function openRegistryFrom(options: RegistryOptions, fallback: 'cwd' | 'memory', logger?: Logger): Promise<Registry> {
   if (options.registryDir) return openRegistryDir(options.registryDir);
   if (options.config || fallback === 'cwd') {
-    const config = loadGatewayConfig(options.config ?? '.');
+    const config = loadGatewayConfig(options.config ?? '.', { references: 'optional' });
     if (config.registry.governance.redirectTo && logger) {
       logger.log('info', 'registry: gov: keys are redirected to local: (registry.governance.redirectTo)');
     }
-    return openRegistry(config.registry);
+    return openRegistry(config.registry, logger);
   }
   return openMemoryRegistry();
 }

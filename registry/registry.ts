@@ -1,7 +1,7 @@
 import { MediationError } from '../engine/errors.js';
 import type { MediationRegistry } from '../engine/runtime.js';
-import { formatKey, parseKey, RegistryKeyError, type RegistryKey, type RegistryScope } from './key.js';
-import { DEFAULT_MEDIA_TYPE, type RegistryStore, type Resource, type ResourceEntry } from './store.js';
+import { formatKey, parseKey, RegistryKeyError, SCOPES, type RegistryKey, type RegistryScope } from './key.js';
+import { DEFAULT_MEDIA_TYPE, type RegistryStore, type Resource, type ResourceEntry, type StoreStatus } from './store.js';
 
 export interface ScopeSettings {
   readonly store: RegistryStore;
@@ -142,6 +142,15 @@ export class Registry implements MediationRegistry {
   async remove(keyText: string): Promise<boolean> {
     const { key, store } = this.writable(keyText);
     return store.delete(key.path);
+  }
+
+  /** For GET /health: degraded, with every reason, when a store is (a PostgreSQL store that lost its database). */
+  status(): StoreStatus {
+    const reasons = SCOPES.flatMap((scope) => {
+      const status = this.scopes[scope].store.status?.();
+      return status?.status === 'degraded' ? [`${scopeName(scope)} registry: ${status.reason}`] : [];
+    });
+    return reasons.length > 0 ? { status: 'degraded', reason: reasons.join('; ') } : { status: 'ok' };
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,9 @@ export interface ResourceEntry {
 
 export const DEFAULT_MEDIA_TYPE = 'text/plain';
 
+/** Whether a store can do all it should (GET /health shows it): degraded says why, without secrets. */
+export type StoreStatus = { readonly status: 'ok' } | { readonly status: 'degraded'; readonly reason: string };
+
 /**
  * One storage space of the registry (governance, config or local) behind one interface: the SQLite store and
  * the PostgreSQL store implement it, and test/registry/contract.ts holds them both to the same behaviour.
@@ -34,8 +37,8 @@ export interface RegistryStore {
   readonly description: string;
   get(path: string): Promise<Resource | null>;
   /**
-   * The same read, synchronously, for stores that can answer at once (SQLite); mediation reads registry keys
-   * inside XPath functions, which cannot wait.
+   * The same read, synchronously, for stores that can answer at once (SQLite, or PostgreSQL from its in-memory
+   * copy); mediation reads registry keys inside XPath functions, which cannot wait.
    */
   getSync?(path: string): Resource | null;
   /** Creates or replaces the resource; missing parent collections are created. */
@@ -57,6 +60,8 @@ export interface RegistryStore {
   tryLease(path: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease up if `owner` still holds it (compare-and-delete); false when it was not, or no longer, its. */
   releaseLease(path: string, owner: string): Promise<boolean>;
+  /** For stores behind a network (PostgreSQL): whether the database is reachable. A store without it is always ok. */
+  status?(): StoreStatus;
   close(): Promise<void>;
 }
 

@@ -29,12 +29,15 @@ function targetOptions(command: Command): Command {
     .option('--password <password>', 'admin password (default: $MEDIATE_ADMIN_PASSWORD)');
 }
 
-/** The API's name and version in a config folder, so the flow lands under the API's registry path. */
-function apiVersion(config: string, api: string): string | undefined {
+/**
+ * The registry key of an API's flow in a config folder. It is built from the API's own name and version, as the
+ * gateway builds it, so that `--api Name:vX` (the run-time name) lands where the gateway looks.
+ */
+function apiFlowKey(config: string, api: string, flow: FlowName): string {
   const { configuration } = new ConfigLoader(builtinMediators()).loadFolder(config);
   const found = [...configuration.apis.values()].map((a) => a.value).find((a) => a.name === api || a.runtimeName === api);
   if (!found) throw new MediateError('MEDIATE_NO_SUCH_API', `no API named "${api}" in ${config}`);
-  return found.version;
+  return flowKey(found.name, found.version, flow);
 }
 
 export function flowCommand(report: ExitReporter): Command {
@@ -75,9 +78,9 @@ Examples:
             await AdminClient.from(options).put(`/apis/${encodeURIComponent(options.api)}/flows/${options.flow}`, text, mediaType);
           } else {
             const config = options.config ?? '.';
-            const registry = openRegistry(loadGatewayConfig(config).registry);
+            const registry = await openRegistry(loadGatewayConfig(config, { references: 'optional' }).registry);
             try {
-              await registry.put(flowKey(options.api, apiVersion(config, options.api), options.flow), Buffer.from(text, 'utf8'), mediaType);
+              await registry.put(apiFlowKey(config, options.api, options.flow), Buffer.from(text, 'utf8'), mediaType);
             } finally {
               await registry.close();
             }
@@ -98,9 +101,9 @@ Examples:
           if (options.gateway) text = await AdminClient.from(options).get(`/apis/${encodeURIComponent(options.api)}/flows/${options.flow}`);
           else {
             const config = options.config ?? '.';
-            const registry = openRegistry(loadGatewayConfig(config).registry);
+            const registry = await openRegistry(loadGatewayConfig(config, { references: 'optional' }).registry);
             try {
-              text = (await registry.get(flowKey(options.api, apiVersion(config, options.api), options.flow)))?.content.toString('utf8');
+              text = (await registry.get(apiFlowKey(config, options.api, options.flow)))?.content.toString('utf8');
             } finally {
               await registry.close();
             }
@@ -121,9 +124,9 @@ Examples:
           if (options.gateway) await AdminClient.from(options).delete(`/apis/${encodeURIComponent(options.api)}/flows/${options.flow}`);
           else {
             const config = options.config ?? '.';
-            const registry = openRegistry(loadGatewayConfig(config).registry);
+            const registry = await openRegistry(loadGatewayConfig(config, { references: 'optional' }).registry);
             try {
-              if (!(await registry.remove(flowKey(options.api, apiVersion(config, options.api), options.flow)))) {
+              if (!(await registry.remove(apiFlowKey(config, options.api, options.flow)))) {
                 throw new MediateError('MEDIATE_NOT_FOUND', `${options.api} has no uploaded ${options.flow} flow`);
               }
             } finally {
@@ -143,7 +146,7 @@ Examples:
         else {
           const config = options.config ?? '.';
           const { configuration } = new ConfigLoader(builtinMediators()).loadFolder(config);
-          const registry = openRegistry(loadGatewayConfig(config).registry);
+          const registry = await openRegistry(loadGatewayConfig(config, { references: 'optional' }).registry);
           try {
             rows = [...configuration.apis.values()].map(({ value: api }) => ({
               name: api.name,

@@ -23,7 +23,7 @@ function subcommand(name: string, description: string, args: string, action: Act
     const positional = params.slice(0, -2) as string[];
     let registry: Registry | undefined;
     try {
-      registry = openRegistryFrom(options, 'cwd');
+      registry = await openRegistryFrom(options, 'cwd');
       report(await action(registry, ...positional.map((p) => p ?? '')));
     } catch (err) {
       if (!(err instanceof MediateError)) throw err;

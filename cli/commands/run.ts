@@ -94,13 +94,13 @@ async function runOne(file: string, options: RunOptions): Promise<number> {
   const logger = new StreamLogger(process.stderr);
   let registry: Registry;
   try {
-    registry = openRegistryFrom(options, 'memory', logger);
+    registry = await openRegistryFrom(options, 'memory', logger);
   } catch (err) {
     if (!(err instanceof MediateError)) throw err;
     process.stderr.write(`mediate run: ${err.message}\n`);
     return EXIT.INVALID_INPUT;
   }
-  const http = new HttpClient(options.config ? loadGatewayConfig(options.config).backends : {});
+  const http = new HttpClient(options.config ? loadGatewayConfig(options.config, { references: 'optional' }).backends : {});
   try {
     let mc: MessageContext;
     try {

@@ -62,13 +62,23 @@ type Plain = { [key: string]: unknown };
  * are type-checked, and `${env:NAME}` / `${file:/path}` references are resolved, so secrets need not be written
  * in the file. Throws ConfigError with file:line:col positions.
  */
-export function loadGatewayConfig(dir: string, env: Readonly<Record<string, string | undefined>> = process.env): GatewayConfig {
+export interface LoadOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * `optional` for commands that only touch the registry: a reference they do not need (the admin password of
+   * a running gateway) must not stop them when its variable is unset; it reads as unset instead.
+   */
+  readonly references?: 'required' | 'optional';
+}
+
+export function loadGatewayConfig(dir: string, options: LoadOptions = {}): GatewayConfig {
+  const env = options.env ?? process.env;
   const file = join(dir, 'gateway.yaml');
-  const raw = existsSync(file) ? readChecked(file, env) : {};
+  const raw = existsSync(file) ? readChecked(file, env, options.references ?? 'required') : {};
   return withDefaults(resolve(dir), raw);
 }
 
-function readChecked(file: string, env: Readonly<Record<string, string | undefined>>): Plain {
+function readChecked(file: string, env: Readonly<Record<string, string | undefined>>, references: 'required' | 'optional'): Plain {
   const diagnostics = new Diagnostics();
   const lines = new LineCounter();
   const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines });
@@ -81,7 +91,7 @@ function readChecked(file: string, env: Readonly<Record<string, string | undefin
     diagnostics.error({ file, line: pos.line, column: pos.col }, `malformed YAML: ${e.message.split('\n')[0]}`);
   }
   diagnostics.throwIfErrors();
-  const value = doc.contents === null ? {} : check(doc.contents as YamlNode, SCHEMA, '', at, env, diagnostics);
+  const value = doc.contents === null ? {} : check(doc.contents as YamlNode, SCHEMA, '', at, env, references, diagnostics);
   diagnostics.throwIfErrors();
   return (value ?? {}) as Plain;
 }
@@ -92,6 +102,7 @@ function check(
   path: string,
   at: (n: YamlNode | null | undefined) => SourceLocation,
   env: Readonly<Record<string, string | undefined>>,
+  references: 'required' | 'optional',
   diagnostics: Diagnostics,
 ): Plain | undefined {
   if (!isMap(node)) {
@@ -114,7 +125,7 @@ function check(
       continue;
     }
     if (typeof kind === 'object' && !('enum' in kind)) {
-      out[key] = check(valueNode, kind as Schema, name, at, env, diagnostics);
+      out[key] = check(valueNode, kind as Schema, name, at, env, references, diagnostics);
       continue;
     }
     if (kind === 'strings') {
@@ -132,7 +143,8 @@ function check(
       try {
         value = resolveReference(value, env);
       } catch (err) {
-        diagnostics.error(at(valueNode), `${name}: ${(err as Error).message}`);
+        if (references === 'optional') out[key] = null;
+        else diagnostics.error(at(valueNode), `${name}: ${(err as Error).message}`);
         continue;
       }
     }

@@ -52,7 +52,9 @@ export class AdminApi {
     const url = new URL(req.url ?? '/', 'http://admin');
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/health') {
-      return send(res, 200, { status: 'ok', apis: this.gateway.apis.length, activeRequests: this.gateway.activeRequests });
+      // Still 200 when the registry is degraded: the node serves, and a load balancer must not take it out.
+      const registry = this.gateway.registry.status();
+      return send(res, 200, { status: registry.status, apis: this.gateway.apis.length, activeRequests: this.gateway.activeRequests, registry });
     }
     if (!this.authorized(req)) {
       res.setHeader('WWW-Authenticate', 'Basic realm="Mediate admin"');

@@ -61,7 +61,7 @@ export class Gateway implements GatewayState {
   static async open(options: GatewayOptions): Promise<Gateway> {
     const config = loadGatewayConfig(options.configDir);
     await loadPlugins(config, options.mediators);
-    const registry = openRegistry(config.registry);
+    const registry = await openRegistry(config.registry, options.logger);
     if (config.registry.governance.redirectTo) options.logger.log('info', 'registry: gov: keys are redirected to local: (registry.governance.redirectTo)');
     const gateway = new Gateway(options, config, registry, new HttpClient(config.backends));
     const result = gateway.load();

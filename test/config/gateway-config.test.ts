@@ -24,7 +24,7 @@ function configDir(yaml?: string): { dir: string; file: string } {
 function configError(yaml: string, env: Record<string, string> = {}): { error: ConfigError; file: string } {
   const { dir, file } = configDir(yaml);
   try {
-    loadGatewayConfig(dir, env);
+    loadGatewayConfig(dir, { env });
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return { error: err as ConfigError, file };
@@ -35,7 +35,7 @@ function configError(yaml: string, env: Record<string, string> = {}): { error: C
 describe('loadGatewayConfig: defaults (design §7)', () => {
   test('with no gateway.yaml every value is the default and the stores live under DIR/data', () => {
     const { dir } = configDir();
-    const config = loadGatewayConfig(dir, {});
+    const config = loadGatewayConfig(dir, { env: {} });
     expect(config).toEqual({
       dir,
       http: { host: '0.0.0.0', port: 8280 },
@@ -54,23 +54,23 @@ describe('loadGatewayConfig: defaults (design §7)', () => {
   });
 
   test('an empty gateway.yaml, or one with only comments, is all defaults too', () => {
-    const none = loadGatewayConfig(configDir().dir, {});
+    const none = loadGatewayConfig(configDir().dir, { env: {} });
     for (const yaml of ['', '# nothing here\n']) {
       const { dir } = configDir(yaml);
-      expect({ ...loadGatewayConfig(dir, {}), dir: 'x', registry: null }).toEqual({ ...none, dir: 'x', registry: null });
+      expect({ ...loadGatewayConfig(dir, { env: {} }), dir: 'x', registry: null }).toEqual({ ...none, dir: 'x', registry: null });
     }
   });
 
   test('a relative config folder is made absolute', () => {
     const { dir } = configDir();
-    const config = loadGatewayConfig(relative(process.cwd(), dir), {});
+    const config = loadGatewayConfig(relative(process.cwd(), dir), { env: {} });
     expect(config.dir).toBe(dir);
     expect(config.registry.local.path).toBe(join(dir, 'data', 'local.db'));
   });
 
   test('a key given with an empty value keeps its default', () => {
     const { dir } = configDir('http:\n  port:\nregistry:\nworkers: ~\n');
-    const config = loadGatewayConfig(dir, {});
+    const config = loadGatewayConfig(dir, { env: {} });
     expect(config.http).toEqual({ host: '0.0.0.0', port: 8280 });
     expect(config.workers).toBeNull();
     expect(config.registry.governance.path).toBe(join(dir, 'data', 'governance.db'));
@@ -95,7 +95,7 @@ describe('loadGatewayConfig: values and paths', () => {
         '',
       ].join('\n'),
     );
-    const config = loadGatewayConfig(dir, {});
+    const config = loadGatewayConfig(dir, { env: {} });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 9000 });
     expect(config.admin).toEqual({ host: '127.0.0.1', port: 9999, user: 'ops', password: '12345' });
     expect(config.workers).toBe(4);
@@ -107,7 +107,7 @@ describe('loadGatewayConfig: values and paths', () => {
 
   test('a string setting written like a number keeps its text (leading zeros, exponent, hex)', () => {
     const { dir } = configDir('admin:\n  password: 0123\n  user: 1e3\nregistry:\n  local:\n    path: 0x10\n');
-    const config = loadGatewayConfig(dir, {});
+    const config = loadGatewayConfig(dir, { env: {} });
     expect(config.admin.password).toBe('0123');
     expect(config.admin.user).toBe('1e3');
     expect(config.registry.local.path).toBe(join(dir, '0x10'));
@@ -116,7 +116,7 @@ describe('loadGatewayConfig: values and paths', () => {
   test('relative store paths are resolved against the config folder; absolute ones are kept', () => {
     const absolute = join(root, 'elsewhere', 'gov.db');
     const { dir } = configDir(`registry:\n  governance:\n    path: ${absolute}\n  config:\n    path: db/conf.db\n  local:\n    path: ../shared/local.db\n`);
-    const config = loadGatewayConfig(dir, {});
+    const config = loadGatewayConfig(dir, { env: {} });
     expect(config.registry.governance.path).toBe(absolute);
     expect(config.registry.config.path).toBe(join(dir, 'db', 'conf.db'));
     expect(config.registry.local.path).toBe(join(dir, '..', 'shared', 'local.db'));
@@ -124,19 +124,19 @@ describe('loadGatewayConfig: values and paths', () => {
 
   test('https: relative certificate and key resolved against the folder, defaults for port and key', () => {
     const { dir } = configDir('https:\n  cert: tls/cert.pem\n');
-    expect(loadGatewayConfig(dir, {}).https).toEqual({ port: 8243, cert: join(dir, 'tls', 'cert.pem'), key: join(dir, 'tls', 'key.pem') });
+    expect(loadGatewayConfig(dir, { env: {} }).https).toEqual({ port: 8243, cert: join(dir, 'tls', 'cert.pem'), key: join(dir, 'tls', 'key.pem') });
   });
 
   test('https: absolute certificate and key paths are kept as they are', () => {
     const cert = join(root, 'pki', 'cert.pem');
     const key = join(root, 'pki', 'key.pem');
     const { dir } = configDir(`https:\n  port: 443\n  cert: ${cert}\n  key: ${key}\n`);
-    expect(loadGatewayConfig(dir, {}).https).toEqual({ port: 443, cert, key });
+    expect(loadGatewayConfig(dir, { env: {} }).https).toEqual({ port: 443, cert, key });
   });
 
   test('https without a certificate means no https', () => {
     const { dir } = configDir('https:\n  port: 8443\n');
-    expect(loadGatewayConfig(dir, {}).https).toBeNull();
+    expect(loadGatewayConfig(dir, { env: {} }).https).toBeNull();
   });
 });
 
@@ -198,7 +198,7 @@ describe('loadGatewayConfig: wrong types', () => {
 describe('loadGatewayConfig: ${env:NAME} and ${file:/path}', () => {
   test('${env:NAME} is replaced by the variable, and then type-checked', () => {
     const { dir } = configDir('admin:\n  password: ${env:MEDIATE_TEST_PASSWORD}\nhttp:\n  port: "${env:MEDIATE_TEST_PORT}"\nregistry:\n  governance:\n    readOnly: ${env:RO}\n');
-    const config = loadGatewayConfig(dir, { MEDIATE_TEST_PASSWORD: 's3cret: {x}', MEDIATE_TEST_PORT: '8081', RO: 'true' });
+    const config = loadGatewayConfig(dir, { env: { MEDIATE_TEST_PASSWORD: 's3cret: {x}', MEDIATE_TEST_PORT: '8081', RO: 'true' } });
     expect(config.admin.password).toBe('s3cret: {x}');
     expect(config.http.port).toBe(8081);
     expect(config.registry.governance.readOnly).toBe(true);
@@ -229,7 +229,7 @@ describe('loadGatewayConfig: ${env:NAME} and ${file:/path}', () => {
     const secret = join(root, `secret-${++counter}.txt`);
     writeFileSync(secret, '  pg-password\n\n');
     const { dir } = configDir(`admin:\n  password: \${file:${secret}}\nregistry:\n  governance:\n    url: "\${file:${secret}}"\n`);
-    const config = loadGatewayConfig(dir, {});
+    const config = loadGatewayConfig(dir, { env: {} });
     expect(config.admin.password).toBe('pg-password');
     expect(config.registry.governance.url).toBe('pg-password');
   });
@@ -244,5 +244,13 @@ describe('loadGatewayConfig: ${env:NAME} and ${file:/path}', () => {
     expect(resolveReference('pre ${env:X}', { X: 'x' })).toBe('pre ${env:X}');
     expect(resolveReference('${other:X}', { X: 'x' })).toBe('${other:X}');
     expect(resolveReference(' ${env:X} ', { X: 'x' })).toBe('x');
+  });
+});
+
+describe('references a command does not need', () => {
+  test('read as unset with references: optional, and stay errors by default', () => {
+    const { dir } = configDir('admin:\n  password: ${env:MEDIATE_TEST_UNSET_VARIABLE}\n');
+    expect(loadGatewayConfig(dir, { env: {}, references: 'optional' }).admin.password).toBeNull();
+    expect(() => loadGatewayConfig(dir, { env: {} })).toThrow(/MEDIATE_TEST_UNSET_VARIABLE is not set/);
   });
 });

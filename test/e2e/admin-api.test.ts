@@ -54,7 +54,7 @@ describe('admin API', () => {
     const r = await call(`${admin}/health`);
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('application/json');
-    expect(r.json()).toEqual({ status: 'ok', apis: 1, activeRequests: 0 });
+    expect(r.json()).toEqual({ status: 'ok', apis: 1, activeRequests: 0, registry: { status: 'ok' } });
   });
 
   describe('every other route refuses missing or wrong credentials with 401 and WWW-Authenticate', () => {

@@ -20,7 +20,8 @@ const NO_CREDENTIALS = { MEDIATE_ADMIN_USER: '', MEDIATE_ADMIN_PASSWORD: '' };
 const flowSequence = (tag: string, name = 'greet-upload') =>
   `<sequence ${SYNAPSE_NS} name="${name}">\n  <header name="X-Flow" scope="transport" value="${tag}"/>\n</sequence>\n`;
 
-describe('flows on a running gateway', () => {
+// Each CLI call is a Node process start (about a second); some tests make several.
+describe('flows on a running gateway', { timeout: 60_000 }, () => {
   let backend: Backend;
   let folder: ReturnType<typeof configFolder>;
   let uploads: string;
@@ -131,6 +132,17 @@ describe('flows on a running gateway', () => {
     const noApi = await cli(['flow', 'get', '--api', 'NoSuchAPI', '--flow', 'in', ...viaConfig()]);
     expect(noApi.code).toBe(4);
     expect(noApi.stderr).toMatch(/NoSuchAPI/);
+  });
+
+  test('the API may be named by its run-time name (GreetAPI:vv1), through the registry or the admin API', async () => {
+    const viaRegistry = await cli(['flow', 'upload', '--api', 'GreetAPI:vv1', '--flow', 'in', upload('upload-R'), ...viaConfig()]);
+    expect(viaRegistry.code).toBe(0);
+    expect(await flowNow()).toBe('upload-R');
+    const get = await cli(['flow', 'get', '--api', 'GreetAPI:vv1', '--flow', 'in', ...viaConfig()]);
+    expect(get.stdout).toBe(flowSequence('upload-R'));
+    const viaAdmin = await cli(['flow', 'upload', '--api', 'GreetAPI:vv1', '--flow', 'in', upload('upload-A'), ...viaGateway()]);
+    expect(viaAdmin.code).toBe(0);
+    expect(await flowNow()).toBe('upload-A');
   });
 
   test('replacing the flow under a steady stream of requests: none fails, old then new behaviour', async () => {

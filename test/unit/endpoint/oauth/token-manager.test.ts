@@ -245,7 +245,7 @@ describe('the registry (R2, R3, R11)', () => {
     const dir = registryDir();
     const sqlite = (file: string) => ({ store: 'sqlite' as const, path: join(dir, file), url: null });
     const registry = track(
-      openRegistry({ governance: { ...sqlite('gov.db'), readOnly: true, redirectTo: null }, config: { ...sqlite('conf.db'), readOnly: false }, local: sqlite('local.db') }),
+      await openRegistry({ governance: { ...sqlite('gov.db'), readOnly: true, redirectTo: null }, config: { ...sqlite('conf.db'), readOnly: false }, local: sqlite('local.db') }),
     );
     expect(RegistryTokenStore.over(registry)!.scope).toBe('local');
     const manager = new TokenManager(RegistryTokenStore.over(registry), 0);

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { MediateError } from '../errors.js';
+import { purgeTokens, tokenMetadata } from '../endpoint/oauth/purge.js';
 import { compileFlow, flowKey, FLOWS, type FlowName } from './flow-store.js';
 import { jsonFault } from './faults.js';
 import type { Gateway } from './gateway.js';
@@ -63,8 +64,21 @@ export class AdminApi {
     const flow = /^\/apis\/([^/]+)\/flows\/([^/]+)$/.exec(url.pathname);
     if (flow) return this.flow(req, res, decodeURIComponent(flow[1]!), flow[2]!);
     if (url.pathname === '/apis' && method === 'GET') return this.listApis(res);
+    const tokens = /^\/tokens(?:\/([^/]+))?$/.exec(url.pathname);
+    if (tokens) return this.tokens(res, method, tokens[1] === undefined ? undefined : decodeURIComponent(tokens[1]));
     if (url.pathname.startsWith('/registry/')) return this.registry(req, res, decodeURIComponent(url.pathname.slice('/registry/'.length)), url);
     send(res, 404, jsonFault(404, 404, `no admin route ${method} ${url.pathname}`));
+  }
+
+  /** OAuth2 tokens (backend-auth.md R12, R13): their metadata, never the tokens; DELETE purges. */
+  private async tokens(res: ServerResponse, method: string, cacheKey: string | undefined): Promise<void> {
+    const registry = this.gateway.registry;
+    if (method === 'GET' && cacheKey === undefined) return send(res, 200, tokenMetadata(registry));
+    if (method === 'DELETE') {
+      await purgeTokens(registry, cacheKey);
+      return send(res, 200, { purged: cacheKey ?? 'all' });
+    }
+    send(res, 405, jsonFault(405, 405, 'use GET /tokens, DELETE /tokens or DELETE /tokens/{cacheKey}'));
   }
 
   private listApis(res: ServerResponse): void {

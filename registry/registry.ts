@@ -1,4 +1,5 @@
 import { MediationError } from '../engine/errors.js';
+import { metrics } from '../engine/observability/metrics.js';
 import type { MediationRegistry } from '../engine/runtime.js';
 import { formatKey, parseKey, RegistryKeyError, SCOPES, type RegistryKey, type RegistryScope } from './key.js';
 import { DEFAULT_MEDIA_TYPE, type RegistryStore, type Resource, type ResourceEntry, type StoreStatus } from './store.js';
@@ -48,6 +49,7 @@ export class Registry implements MediationRegistry {
   }
 
   private readSync(keyText: string): Resource | null {
+    metrics.registryOperations.inc({ operation: 'read' });
     const { key, settings } = this.resolve(keyText, false);
     const store = settings.store;
     if (!store.getSync) throw new MediationError(`the ${scopeName(key.scope)} registry store (${store.description}) cannot be read synchronously`);
@@ -89,6 +91,7 @@ export class Registry implements MediationRegistry {
   }
 
   private writable(keyText: string, allowProperty = false): { key: RegistryKey; store: RegistryStore } {
+    metrics.registryOperations.inc({ operation: 'write' });
     const { key, settings } = this.resolve(keyText, allowProperty);
     if (key.path === '/') throw new RegistryKeyError(keyText, 'the root of a registry space is a collection and cannot be written');
     if (settings.readOnly) throw new RegistryReadOnlyError(key);

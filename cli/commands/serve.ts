@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadGatewayConfig } from '../../engine/config/gateway-config.js';
 import { StreamLogger } from '../../engine/default-runtime.js';
+import { JsonLogger } from '../../engine/observability/json-logger.js';
 import { MediateError } from '../../engine/errors.js';
 import { AdminApi } from '../../engine/gateway/admin-api.js';
 import { GatewayCluster, isWorker, onShutdownRequest } from '../../engine/gateway/cluster.js';
@@ -16,6 +17,7 @@ interface ServeOptions {
   port?: string;
   adminPort?: string;
   workers?: string;
+  logFormat?: 'json' | 'text';
 }
 
 export function serveCommand(report: ExitReporter): Command {
@@ -25,6 +27,7 @@ export function serveCommand(report: ExitReporter): Command {
     .option('--port <n>', 'HTTP port (default: gateway.yaml http.port, 8280; 0 picks a free port)')
     .option('--admin-port <n>', 'admin API port (default: gateway.yaml admin.port, 9164)')
     .option('--workers <n>', 'worker processes (default: gateway.yaml workers, else the number of CPUs)')
+    .addOption(new Option('--log-format <format>', 'logs on standard error: JSON lines (pino) or plain text').choices(['json', 'text']).default('json'))
     .addHelpText(
       'after',
       `
@@ -34,7 +37,7 @@ Example:
   mediate serve --config examples/default --port 8280 --workers 2`,
     )
     .action(async (options: ServeOptions) => {
-      const logger = new StreamLogger(process.stderr);
+      const logger = options.logFormat === 'text' ? new StreamLogger(process.stderr) : new JsonLogger();
       try {
         report(await serve(options, logger));
       } catch (err) {

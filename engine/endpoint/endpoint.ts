@@ -88,8 +88,13 @@ export class Endpoint {
     const auth = this.settings.authenticator;
     const options = { timeoutMs: this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal };
     try {
-      if (auth) await auth.authorize(request, mc);
-      let response = await perform(http, request, options);
+      if (auth) {
+        const authStarted = performance.now();
+        await auth.authorize(request, mc);
+        mc.timings.authMs += performance.now() - authStarted;
+      }
+      const started = performance.now();
+      let response = await perform(http, request, options).finally(() => (mc.timings.backendMs += performance.now() - started));
       if (response.status === 401 && auth) {
         // A streamed body cannot be sent again, but the authenticator still learns of the 401 (an OAuth2 token
         // the backend refused is purged), so the next request goes out with fresh credentials.

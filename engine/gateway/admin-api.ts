@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { MediateError } from '../errors.js';
 import { purgeTokens, tokenMetadata } from '../endpoint/oauth/purge.js';
+import { metricsText } from '../observability/metrics.js';
 import { compileFlow, flowKey, FLOWS, type FlowName } from './flow-store.js';
 import { jsonFault } from './faults.js';
 import type { Gateway } from './gateway.js';
@@ -56,6 +57,12 @@ export class AdminApi {
       // Still 200 when the registry is degraded: the node serves, and a load balancer must not take it out.
       const registry = this.gateway.registry.status();
       return send(res, 200, { status: registry.status, apis: this.gateway.apis.length, activeRequests: this.gateway.activeRequests, registry });
+    }
+    if (method === 'GET' && url.pathname === '/metrics') {
+      const { contentType, text } = await metricsText();
+      res.writeHead(200, { 'content-type': contentType });
+      res.end(text);
+      return;
     }
     if (!this.authorized(req)) {
       res.setHeader('WWW-Authenticate', 'Basic realm="Mediate admin"');

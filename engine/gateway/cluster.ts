@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { workerRestarts } from '../observability/metrics.js';
 import type { Logger } from '../runtime.js';
 
 export interface ClusterOptions {
@@ -32,6 +33,7 @@ export class GatewayCluster {
     cluster.on('exit', (worker, code, signal) => {
       if (this.stopping) return;
       this.options.logger.log('error', `worker ${worker.process.pid} died (${signal ?? `exit ${code}`}); starting another`);
+      workerRestarts.inc();
       setTimeout(() => this.fork(), RESTART_DELAY_MS);
     });
     for (let i = 0; i < this.options.workers; i++) this.fork();

@@ -16,6 +16,7 @@ import type { MediatorDefinition, MediatorRegistry } from '../mediator.js';
 import type { Logger, Runtime } from '../runtime.js';
 import { openRegistry } from '../../registry/open.js';
 import type { Registry } from '../../registry/registry.js';
+import { trackRequest } from '../observability/access-log.js';
 import { FlowCache } from './flow-store.js';
 import { handleRequest, type GatewayState } from './request-handler.js';
 
@@ -112,6 +113,7 @@ export class Gateway implements GatewayState {
         this.inFlight--;
         this.responses.delete(res);
       });
+      trackRequest(req, res, this.options.logger);
       handleRequest(req, res, this, protocol).catch((err: Error) => {
         this.options.logger.log('error', `request failed: ${err.message}`);
         if (!res.headersSent) {

@@ -10,6 +10,7 @@ import { Axis2, MessageContext } from '../message/message-context.js';
 import { Payload } from '../message/payload.js';
 import { stringOf } from '../message/typed-value.js';
 import type { Runtime } from '../runtime.js';
+import { recordOf } from '../observability/access-log.js';
 import { canStream, runApi, setApiProperties } from './api-flow.js';
 import { jsonFault, type JsonFault } from './faults.js';
 import type { FlowCache } from './flow-store.js';
@@ -90,8 +91,20 @@ async function serve(
   req: IncomingMessage,
 ): Promise<void> {
   mc.signal = abort.signal;
+  const record = recordOf(res);
+  if (record) {
+    record.api = d.api.runtimeName;
+    record.resource = d.resource.pattern || 'default';
+    // The backend sees the same request id as the client and the access log.
+    if (!mc.headers.has('X-Request-ID')) mc.headers.set('X-Request-ID', record.requestId);
+  }
   setApiProperties(mc, d, mc.to ?? '/', `${protocol}://${req.headers.host ?? ''}`);
   await runApi(mc, d.api, d.resource, state.flows);
+  if (record) {
+    record.backendMs = mc.timings.backendMs;
+    record.authMs = mc.timings.authMs;
+    if (mc.fault) record.faultCode = mc.fault.errorCode;
+  }
   if (abort.signal.aborted) return;
   const body = mc.payload.streamed?.stream;
   if (body instanceof LimitedBody && body.exceeded) return sendFault(res, 413, tooLarge(state), true);

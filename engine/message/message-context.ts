@@ -63,6 +63,8 @@ export class MessageContext {
    * out-flow); without one the response goes straight back to the client.
    */
   onResponse: ((mc: MessageContext) => Promise<unknown>) | undefined;
+  /** Time spent waiting for backends and for their credentials (tokens), for the access log and metrics. */
+  readonly timings = { backendMs: 0, authMs: 0 };
   /** Set when this message is traced: every mediator it goes through is recorded. */
   tracer: Tracer | undefined;
   /** Aborted when the client goes away: backend calls made for this message are cancelled with it. */

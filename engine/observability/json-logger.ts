@@ -1,0 +1,33 @@
+import pino, { type Logger as Pino } from 'pino';
+import { redactValue } from '../redact.js';
+import type { LogLevel, Logger } from '../runtime.js';
+
+/**
+ * The gateway's structured logger: one JSON object per line on standard error (pino), so that log shippers read
+ * it as it is. Field values pass through the redaction list, whatever logs them.
+ */
+export class JsonLogger implements Logger {
+  private readonly pino: Pino;
+
+  constructor(level: LogLevel = 'info', destination: NodeJS.WritableStream | number = 2, base: Record<string, unknown> = {}) {
+    this.pino = pino(
+      { level, base: { pid: process.pid, ...base }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+      typeof destination === 'number' ? pino.destination({ fd: destination, sync: false }) : destination,
+    );
+  }
+
+  isEnabled(level: LogLevel): boolean {
+    return this.pino.isLevelEnabled(level);
+  }
+
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    this.pino[level](fields ? redactFields(fields) : {}, message);
+  }
+}
+
+function redactFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = typeof v === 'string' ? redactValue(k, v) : v;
+  return out;
+}

@@ -4,6 +4,7 @@ import { formatDiagnostic } from '../config/diagnostics.js';
 import { MediateError } from '../errors.js';
 import { purgeTokens, tokenMetadata } from '../endpoint/oauth/purge.js';
 import { metricsText } from '../observability/metrics.js';
+import { MAX_TRACE_SECONDS, MAX_TRACED_REQUESTS, traceKey, traceOrder } from './trace-switch.js';
 import { compileFlow, flowKey, FLOWS, type FlowName } from './flow-store.js';
 import { jsonFault } from './faults.js';
 import type { Gateway } from './gateway.js';
@@ -68,6 +69,8 @@ export class AdminApi {
       res.setHeader('WWW-Authenticate', 'Basic realm="Mediate admin"');
       return send(res, 401, jsonFault(401, 900901, this.expected ? 'Invalid or missing admin credentials.' : 'The admin API has no password configured (gateway.yaml admin.password).'));
     }
+    const trace = /^\/apis\/([^/]+)\/trace$/.exec(url.pathname);
+    if (trace && method === 'PUT') return this.trace(req, res, decodeURIComponent(trace[1]!));
     const flow = /^\/apis\/([^/]+)\/flows\/([^/]+)$/.exec(url.pathname);
     if (flow) return this.flow(req, res, decodeURIComponent(flow[1]!), flow[2]!);
     if (url.pathname === '/apis' && method === 'GET') return this.listApis(res);
@@ -75,6 +78,23 @@ export class AdminApi {
     if (tokens) return this.tokens(res, method, tokens[1] === undefined ? undefined : decodeURIComponent(tokens[1]));
     if (url.pathname.startsWith('/registry/')) return this.registry(req, res, decodeURIComponent(url.pathname.slice('/registry/'.length)), url);
     send(res, 404, jsonFault(404, 404, `no admin route ${method} ${url.pathname}`));
+  }
+
+  /** Traces the next requests of an API, within a bound: `{"requests": N, "seconds": S}` (docs/observability.md). */
+  private async trace(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    const api = this.gateway.apis.find((a) => a.name === name || a.runtimeName === name);
+    if (!api) return send(res, 404, jsonFault(404, 404, `no API named "${name}"`));
+    let order: { requests?: unknown; seconds?: unknown };
+    try {
+      order = JSON.parse((await readBody(req)).toString('utf8') || '{}') as typeof order;
+    } catch {
+      return send(res, 400, jsonFault(400, 400, 'the body is JSON: {"requests": N, "seconds": S}'));
+    }
+    const requests = Number(order.requests ?? 10);
+    const seconds = Number(order.seconds ?? 60);
+    if (!(requests > 0) || !(seconds > 0)) return send(res, 400, jsonFault(400, 400, 'requests and seconds must be numbers > 0'));
+    await this.gateway.registry.put(traceKey(api), Buffer.from(traceOrder(requests, seconds, Date.now())), 'application/json');
+    send(res, 200, { api: api.name, requests: Math.min(requests, MAX_TRACED_REQUESTS), seconds: Math.min(seconds, MAX_TRACE_SECONDS) });
   }
 
   /** OAuth2 tokens (backend-auth.md R12, R13): their metadata, never the tokens; DELETE purges. */

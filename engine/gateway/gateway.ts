@@ -18,6 +18,7 @@ import { openRegistry } from '../../registry/open.js';
 import type { Registry } from '../../registry/registry.js';
 import { trackRequest } from '../observability/access-log.js';
 import { FlowCache } from './flow-store.js';
+import { TraceSwitch } from './trace-switch.js';
 import { handleRequest, type GatewayState } from './request-handler.js';
 
 export interface GatewayOptions {
@@ -38,6 +39,7 @@ export interface GatewayOptions {
  */
 export class Gateway implements GatewayState {
   readonly flows: FlowCache;
+  readonly traces = new TraceSwitch();
   private configuration!: Configuration;
   private apiList: Api[] = [];
   private currentRuntime!: Runtime;

@@ -11,6 +11,8 @@ import { Payload } from '../message/payload.js';
 import { stringOf } from '../message/typed-value.js';
 import type { Runtime } from '../runtime.js';
 import { recordOf } from '../observability/access-log.js';
+import { Tracer } from '../trace/tracer.js';
+import type { TraceSwitch } from './trace-switch.js';
 import { canStream, runApi, setApiProperties } from './api-flow.js';
 import { jsonFault, type JsonFault } from './faults.js';
 import type { FlowCache } from './flow-store.js';
@@ -21,6 +23,7 @@ export interface GatewayState {
   readonly runtime: Runtime;
   readonly flows: FlowCache;
   readonly maxBodyBytes: number;
+  readonly traces: TraceSwitch;
 }
 
 class BodyTooLarge extends Error {}
@@ -99,7 +102,11 @@ async function serve(
     if (!mc.headers.has('X-Request-ID')) mc.headers.set('X-Request-ID', record.requestId);
   }
   setApiProperties(mc, d, mc.to ?? '/', `${protocol}://${req.headers.host ?? ''}`);
+  if (state.traces.shouldTrace(d.api, mc.runtime.registry, mc.runtime.now())) mc.tracer = new Tracer();
   await runApi(mc, d.api, d.resource, state.flows);
+  if (mc.tracer) {
+    mc.runtime.logger.log('info', 'trace', { type: 'trace', requestId: record?.requestId, api: d.api.runtimeName, steps: mc.tracer.events, dropped: mc.tracer.dropped });
+  }
   if (record) {
     record.backendMs = mc.timings.backendMs;
     record.authMs = mc.timings.authMs;

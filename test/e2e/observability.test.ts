@@ -11,6 +11,8 @@ beforeAll(async () => {
   const folder = configFolder({
     'gateway.yaml': 'admin: { user: admin, password: pw }\n',
     'apis/shop.yaml': `name: Shop\ncontext: /shop\nversion: "1"\nendpoint: { url: "${backend.url}/base" }\nresources:\n  - { path: /items, methods: [GET] }\n`,
+    'apis/traced.yaml': `name: Traced\ncontext: /traced\nversion: "1"\nendpoint: { url: "${backend.url}/base" }\nresources:\n  - { path: /*, methods: [GET] }\nflows: { in: tag }\n`,
+    'sequences/tag.xml': '<sequence xmlns="http://ws.apache.org/ns/synapse" name="tag"><header name="X-Tag" scope="transport" value="t"/></sequence>',
   });
   gateway = await InProcessGateway.start(folder.dir);
 });
@@ -49,4 +51,21 @@ test('one access log line per request with its fields, a request id carried to t
   expect(metrics).toMatch(/mediate_backend_duration_seconds_count\{api="Shop:v1"\} 4/);
   expect(metrics).toMatch(/mediate_registry_operations_total\{operation="read"\} \d+/);
   expect(metrics).not.toContain(SECRET);
+});
+
+test('PUT /apis/{api}/trace traces that many of the next requests, each as one log line of steps', async () => {
+  const auth = { authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` };
+  const order = await call(`${gateway.adminUrl}/apis/Traced/trace`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: '{"requests":2,"seconds":60}' });
+  expect(order.status).toBe(200);
+  for (let i = 0; i < 3; i++) expect((await call(`${gateway.url}/traced/1/x`)).status).toBe(200);
+  const traces = await eventually(() => {
+    const lines = gateway.logger.lines.filter((l) => l.fields?.['type'] === 'trace');
+    return lines.length >= 2 ? lines : undefined;
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  expect(gateway.logger.lines.filter((l) => l.fields?.['type'] === 'trace')).toHaveLength(2);
+  const steps = traces[0]!.fields!['steps'] as Array<{ mediator: string; headers: { set: Record<string, string> } }>;
+  expect(steps.map((s) => s.mediator)).toEqual(['header']);
+  expect(steps[0]!.headers.set).toEqual({ 'X-Tag': 't' });
+  expect((await call(`${gateway.adminUrl}/apis/Traced/trace`, { method: 'PUT', body: '{}' })).status).toBe(401);
 });

@@ -8,6 +8,7 @@ import { ConfigLoader } from '../../engine/loader/loader.js';
 import { builtinMediators } from '../../mediators/index.js';
 import { openRegistry } from '../../registry/open.js';
 import { EXIT } from '../exit-codes.js';
+import { mediatorsFor } from '../mediators.js';
 import { AdminClient } from '../admin-client.js';
 import type { ExitReporter } from '../main.js';
 import { readInput } from '../read-input.js';
@@ -70,7 +71,7 @@ Examples:
         withErrors(async (file: string, options: Target & { api: string; flow: FlowName }) => {
           const text = readInput(file);
           if (text === undefined) return EXIT.INVALID_INPUT;
-          const result = compileFlow(text, file, builtinMediators(), { sequence: () => undefined, localEntry: () => undefined, endpoint: () => undefined });
+          const result = compileFlow(text, file, await mediatorsFor(options.config), { sequence: () => undefined, localEntry: () => undefined, endpoint: () => undefined });
           for (const d of result.diagnostics.items) if (d.severity === 'error') process.stderr.write(`${formatDiagnostic(d)}\n`);
           if (!result.sequence) return EXIT.INVALID_INPUT;
           const mediaType = /\.ya?ml$/i.test(extname(file)) ? 'application/yaml' : 'application/xml';

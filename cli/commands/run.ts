@@ -18,9 +18,9 @@ import type { FaultHandler } from '../../engine/message/message-context.js';
 import { MediateError } from '../../engine/errors.js';
 import type { Runtime } from '../../engine/runtime.js';
 import type { Registry } from '../../registry/registry.js';
-import { builtinMediators } from '../../mediators/index.js';
 import { addRegistryOptions, openRegistryFrom, type RegistryOptions } from '../registry-options.js';
 import { EXIT } from '../exit-codes.js';
+import { mediatorsFor } from '../mediators.js';
 import type { ExitReporter } from '../main.js';
 
 interface RunOptions extends RegistryOptions {
@@ -79,7 +79,7 @@ Example:
 }
 
 async function runOne(file: string, options: RunOptions): Promise<number> {
-  const loader = new ConfigLoader(builtinMediators());
+  const loader = new ConfigLoader(await mediatorsFor(options.config));
   if (options.config) loader.loadFolderArtifacts(options.config);
   loader.loadFile(file);
   const { configuration, diagnostics } = loader.finish();

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { formatDiagnostic } from '../../engine/config/diagnostics.js';
-import { builtinMediators } from '../../mediators/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { ExitReporter } from '../main.js';
-import { loadConfigPaths } from '../load.js';
+import { isConfigFolder, loadConfigPaths } from '../load.js';
+import { mediatorsFor } from '../mediators.js';
 
 export function validateCommand(report: ExitReporter): Command {
   return new Command('validate')
@@ -17,8 +17,10 @@ Examples:
   mediate validate sequences/oauth2-token-gov.xml
   mediate validate examples/default`,
     )
-    .action((paths: string[]) => {
-      const { diagnostics } = loadConfigPaths(builtinMediators(), paths);
+    .action(async (paths: string[]) => {
+      // A config folder's gateway.yaml may name mediator plug-ins its sequences use.
+      const mediators = await mediatorsFor(paths.find(isConfigFolder));
+      const { diagnostics } = loadConfigPaths(mediators, paths);
       for (const d of diagnostics.items) process.stderr.write(`${formatDiagnostic(d)}\n`);
       report(diagnostics.errors.length > 0 ? EXIT.INVALID_INPUT : EXIT.OK);
     });

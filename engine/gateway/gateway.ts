@@ -2,22 +2,23 @@ import { watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { orderApis, type Api } from '../api/api.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import { loadGatewayConfig, type GatewayConfig } from '../config/gateway-config.js';
+import { loadGatewayConfig, type GatewayConfig, type GatewayLimits } from '../config/gateway-config.js';
 import { createRuntime } from '../default-runtime.js';
 import { HttpClient } from '../endpoint/http-client.js';
 import { MediateError } from '../errors.js';
 import { ARTIFACT_FOLDERS, ConfigLoader } from '../loader/loader.js';
 import type { Configuration } from '../loader/configuration.js';
-import type { MediatorDefinition, MediatorRegistry } from '../mediator.js';
+import type { MediatorRegistry } from '../mediator.js';
+import type { PayloadLimits } from '../message/payload.js';
 import type { Logger, Runtime } from '../runtime.js';
 import { openRegistry } from '../../registry/open.js';
 import type { Registry } from '../../registry/registry.js';
 import { trackRequest } from '../observability/access-log.js';
 import { FlowCache } from './flow-store.js';
+import { loadPlugins } from './plugins.js';
 import { TraceSwitch } from './trace-switch.js';
 import { handleRequest, type GatewayState } from './request-handler.js';
 
@@ -87,6 +88,10 @@ export class Gateway implements GatewayState {
     return this.config.limits.maxBodyBytes;
   }
 
+  get limits(): GatewayLimits {
+    return this.config.limits;
+  }
+
   get artifacts(): Configuration {
     return this.configuration;
   }
@@ -99,14 +104,25 @@ export class Gateway implements GatewayState {
     if (diagnostics.errors.length > 0) return diagnostics.errors.map(formatDiagnostic).join('\n');
     this.configuration = configuration;
     this.apiList = orderApis([...configuration.apis.values()].map((a) => a.value));
-    this.currentRuntime = createRuntime({ artifacts: configuration, registry: this.registry, http: this.http, logger: this.options.logger });
+    this.currentRuntime = createRuntime({ artifacts: configuration, registry: this.registry, http: this.http, logger: this.options.logger, payloadLimits: payloadLimits(this.config.limits) });
     return undefined;
   }
 
   /** Starts the HTTP (and, with a certificate, HTTPS) listener; resolves with the URLs. */
   async listen(): Promise<string[]> {
     const host = this.options.host ?? this.config.http.host;
-    const serverOptions = { maxHeaderSize: this.config.limits.maxHeaderBytes, headersTimeout: this.config.limits.headersTimeoutMs, requestTimeout: this.config.limits.requestTimeoutMs };
+    const limits = this.config.limits;
+    const serverOptions = {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // node:http looks for timed-out clients every 30 s by default, so a slow client would hold its socket up to
+      // 30 s past its timeout; a check every second costs little and keeps the timeouts what they say.
+      connectionsCheckingInterval: 1000,
+    };
+    // Node drops the headers past maxHeadersCount without a word; one more than allowed lets the handler see
+    // that there were too many and refuse the request (431) rather than serve it without them.
+    const bounded = <S extends Server>(server: S): S => Object.assign(server, { maxHeadersCount: limits.maxHeaderCount + 1 });
     const handler = (protocol: 'http' | 'https') => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
       this.inFlight++;
       this.responses.add(res);
@@ -125,11 +141,11 @@ export class Gateway implements GatewayState {
       });
     };
     const urls: string[] = [];
-    const http = createServer(serverOptions, handler('http'));
+    const http = bounded(createServer(serverOptions, handler('http')));
     urls.push(await start(http, this.options.port ?? this.config.http.port, host, 'http'));
     this.servers.push(http);
     if (this.config.https) {
-      const https = createHttpsServer({ ...serverOptions, cert: readFileSync(this.config.https.cert), key: readFileSync(this.config.https.key) }, handler('https'));
+      const https = bounded(createHttpsServer({ ...serverOptions, cert: readFileSync(this.config.https.cert), key: readFileSync(this.config.https.key) }, handler('https')));
       urls.push(await start(https, this.config.https.port, host, 'https'));
       this.servers.push(https);
     }
@@ -181,6 +197,16 @@ export class Gateway implements GatewayState {
   }
 }
 
+function payloadLimits(limits: GatewayLimits): PayloadLimits {
+  return {
+    maxDepth: limits.maxXmlDepth,
+    maxElements: limits.maxXmlElements,
+    maxAttributes: limits.maxXmlAttributes,
+    maxJsonDepth: limits.maxJsonDepth,
+    maxJsonValues: limits.maxJsonValues,
+  };
+}
+
 function start(server: Server, port: number, host: string, protocol: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);
@@ -194,24 +220,4 @@ function start(server: Server, port: number, host: string, protocol: string): Pr
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
-}
-
-/** gateway.yaml `plugins`: modules whose exported mediator definitions are registered like the built-ins. */
-async function loadPlugins(config: GatewayConfig, mediators: MediatorRegistry): Promise<void> {
-  for (const plugin of config.plugins) {
-    const path = resolve(config.dir, plugin);
-    let module: Record<string, unknown>;
-    try {
-      module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-    } catch (err) {
-      throw new MediateError('MEDIATE_PLUGIN_FAILED', `plugin ${plugin}: cannot load ${path}: ${(err as Error).message}`);
-    }
-    const definitions = Object.values(module).flatMap((v) => (Array.isArray(v) ? v : [v])).filter(isDefinition);
-    if (definitions.length === 0) throw new MediateError('MEDIATE_PLUGIN_FAILED', `plugin ${plugin} exports no mediator definition ({name, compile})`);
-    for (const d of definitions) mediators.register(d);
-  }
-}
-
-function isDefinition(v: unknown): v is MediatorDefinition {
-  return typeof v === 'object' && v !== null && typeof (v as MediatorDefinition).name === 'string' && typeof (v as MediatorDefinition).compile === 'function';
 }

@@ -2,11 +2,13 @@
 // `npm run bench [-- options]`: requests/s and p50/p99 latency of Mediate against the backend directly, nginx and
 // @fastify/http-proxy, in one run on this machine. See docs/performance.md for what it measures and a recorded run.
 //
-//   --quick            one round of 2 s measurements (about 2 minutes) instead of 3 rounds of 4 s (about 9)
+//   --quick            one round of 2 s measurements (about 2 minutes) instead of 3 rounds of 4 s (about 10)
 //   --workers N        worker processes of Mediate, the fastify proxy and nginx alike (default 1)
 //   --rounds N         rounds of the throughput matrix (default 3; quick 1)
 //   --seconds S        length of one measurement (default 4; quick 2)
 //   --warmup S         warm-up per target and body before measuring (default 2; quick 1)
+//   --rewarm S         unmeasured load right before each measurement, with the same connections, so that it
+//                      starts with warm upstream pools and JIT state (default 1; 0: none)
 //   --connections L    comma-separated connection counts (default 50,200)
 //   --bodies L         comma-separated request body sizes in bytes, POSTed and echoed (default 1024,10240)
 //   --targets L        a subset of direct,nginx,fastify,mediate-pass,mediate-token,mediate-oauth,mediate-pf
@@ -27,7 +29,7 @@ import { foreignShare, snapshot, waitQuiet } from './lib/contention.mjs';
 import { runWrk, writeScript } from './lib/wrk.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
-  quick: 'flag', workers: 'value', rounds: 'value', seconds: 'value', warmup: 'value', connections: 'value', bodies: 'value',
+  quick: 'flag', workers: 'value', rounds: 'value', seconds: 'value', warmup: 'value', rewarm: 'value', connections: 'value', bodies: 'value',
   targets: 'value', pin: 'flag', latency: 'flag', out: 'value', keep: 'flag', 'max-foreign': 'value',
 });
 const quick = !!opts.quick;
@@ -35,6 +37,7 @@ const workers = Number(opts.workers ?? 1);
 const rounds = Number(opts.rounds ?? (quick ? 1 : 3));
 const seconds = Number(opts.seconds ?? (quick ? 2 : 4));
 const warmup = Number(opts.warmup ?? (quick ? 1 : 2));
+const rewarm = Number(opts.rewarm ?? 1);
 const connectionCounts = String(opts.connections ?? '50,200').split(',').map(Number);
 const bodySizes = String(opts.bodies ?? '1024,10240').split(',').map(Number);
 const ids = opts.targets ? String(opts.targets).split(',') : undefined;
@@ -122,7 +125,7 @@ try {
     date: new Date().toISOString(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     machine,
-    settings: { quick, workers, rounds, seconds, warmup, connections: connectionCounts, bodies: bodySizes, pinned: pin, latency: latencyPhase ? LATENCY : null, maxForeign },
+    settings: { quick, workers, rounds, seconds, warmup, rewarm, connections: connectionCounts, bodies: bodySizes, pinned: pin, latency: latencyPhase ? LATENCY : null, maxForeign },
     targets: targets.map((t) => ({ id: t.id, label: t.label, url: t.url('/echo') })),
     backend: { tokenRequests: stats.tokenRequests, unauthorized: stats.unauthorized, requests: stats.requests },
     rssKbAtEnd: rss,
@@ -160,6 +163,9 @@ async function measure(spec) {
   let result;
   for (let attempt = 0; attempt < 3; attempt++) {
     await waitQuiet({ threshold: maxForeign, windowMs: 300, log });
+    // Between two measurements of a target the others run for a while: its idle upstream connections may have
+    // been closed (undici closes them after 4 s) and a fresh burst of connections would dominate the tail.
+    if (rewarm > 0) await runWrk({ ...spec, seconds: rewarm });
     const a = snapshot();
     result = await runWrk(spec);
     result.foreign = foreignShare(a, snapshot());

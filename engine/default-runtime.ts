@@ -1,5 +1,5 @@
 import type { HttpClient } from './endpoint/http-client.js';
-import { DEFAULT_PAYLOAD_LIMITS } from './message/payload.js';
+import { DEFAULT_PAYLOAD_LIMITS, type PayloadLimits } from './message/payload.js';
 import type { ArtifactLookup, LogLevel, Logger, MediationRegistry, Runtime } from './runtime.js';
 
 const LEVEL_ORDER: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
@@ -24,6 +24,8 @@ export interface RuntimeOptions {
   readonly http?: HttpClient;
   readonly logger: Logger;
   readonly scriptTimeoutMs?: number;
+  /** The gateway's gateway.yaml `limits`; the defaults otherwise. */
+  readonly payloadLimits?: PayloadLimits;
 }
 
 /** A Runtime with Mediate's defaults: the real clock, the process environment, the default payload limits. */
@@ -33,7 +35,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     registry: options.registry,
     http: options.http,
     logger: options.logger,
-    limits: { payload: DEFAULT_PAYLOAD_LIMITS, scriptTimeoutMs: options.scriptTimeoutMs ?? 5000 },
+    limits: { payload: options.payloadLimits ?? DEFAULT_PAYLOAD_LIMITS, scriptTimeoutMs: options.scriptTimeoutMs ?? 5000 },
     env: process.env,
     now: () => Date.now(),
   };

@@ -18,6 +18,15 @@ export function redactValue(name: string, value: string): string {
   return isSecretName(name) && value !== '' ? MASK : value;
 }
 
+/**
+ * Whether a registry resource holds a secret, by its path: the last segment has a secret's name
+ * (`.../access_Token`), or it lies in one of `secretFolders` (the OAuth2 token cache).
+ */
+export function isSecretPath(path: string, secretFolders: readonly string[] = []): boolean {
+  const last = path.split('/').filter(Boolean).at(-1) ?? '';
+  return isSecretName(last) || secretFolders.some((folder) => path.startsWith(`${folder.replace(/\/$/, '')}/`));
+}
+
 export function redactRecord(record: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(record)) out[name] = redactValue(name, value);
@@ -38,4 +47,20 @@ export function redactPayload(text: string): string {
     return text.replace(/([\w.%-]+)=([^&]*)/g, (_m, name: string, value: string) => `${name}=${isSecretName(decodeURIComponent(name)) ? MASK : value}`);
   }
   return text.replace(/<([\w:.-]*(?:secret|password|token)[\w:.-]*)>[^<]*<\//gi, `<$1>${MASK}</`);
+}
+
+const SCHEME_CREDENTIAL = /\b(Bearer|Basic|Digest|Negotiate|NTLM)\s+[^\s,;"'<>]+/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+const NAMED_VALUE = /([A-Za-z0-9_.-]+)("?\s*[=:]\s*"?)([^\s&,;"'<>}?=]+)/g;
+const SCHEME = /^(Bearer|Basic|Digest|Negotiate|NTLM)$/i;
+
+/**
+ * Free text (an error message, a fault description) as it may be shown: credentials after an auth scheme, the
+ * user info of URLs, and `name=value` or `"name": "value"` pairs whose name is a secret's are masked.
+ */
+export function redactText(text: string): string {
+  return text
+    .replace(SCHEME_CREDENTIAL, (_m, scheme: string) => `${scheme} ${MASK}`)
+    .replace(URL_USERINFO, (_m, scheme: string) => `${scheme}${MASK}@`)
+    .replace(NAMED_VALUE, (m, name: string, separator: string, value: string) => (isSecretName(name) && value !== MASK && !SCHEME.test(value) ? `${name}${separator}${MASK}` : m));
 }

@@ -28,6 +28,7 @@ const POOL_SIZE = 4;
 const CONNECT_TIMEOUT_MS = 3000;
 /** A query on a connection that silently died would otherwise wait for TCP to give up, minutes later. */
 const QUERY_TIMEOUT_MS = 10_000;
+const KEEPALIVE_MS = 10_000;
 
 interface Row {
   path: string;
@@ -76,7 +77,9 @@ export class PostgresStore implements RegistryStore {
       application_name: `mediate-registry-${space}`,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       query_timeout: QUERY_TIMEOUT_MS,
+      // The listening connection runs no queries: keepalive probes are how it learns that a silent network died.
       keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_MS,
     };
     this.pool = new pg.Pool({ ...config, max: POOL_SIZE });
     // An idle connection the server closed (a restart): the pool drops it, and the next check reports the outage.
@@ -95,12 +98,7 @@ export class PostgresStore implements RegistryStore {
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const store = new PostgresStore(new DatabaseUrl(options.url, `registry.${options.space}.url`), options.space, options.logger);
     try {
-      const client = await store.pool.connect();
-      try {
-        await migrate(client, store.space);
-      } finally {
-        client.release();
-      }
+      await store.connection((c) => migrate(c, store.space));
       // Listening before loading: a change committed in between is announced, not missed.
       await store.listener.start();
       await store.refresh();
@@ -325,24 +323,32 @@ export class PostgresStore implements RegistryStore {
     }
   }
 
-  private async transaction<T>(work: (c: pg.PoolClient) => Promise<T>, readOnly = false): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    // A checked-out connection has no listener of the pool's: without this, its 'error' would end the process.
-    const onError = (err: Error) => (broken = err);
-    client.on('error', onError);
-    try {
+  private transaction<T>(work: (c: pg.PoolClient) => Promise<T>, readOnly = false): Promise<T> {
+    return this.connection(async (client, broken) => {
       await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken ??= rollbackError));
-      throw err;
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => broken(rollbackError));
+        throw err;
+      }
+    });
+  }
+
+  /** Runs `work` on a pooled connection; `broken` marks it as failed, so that it is closed, not reused. */
+  private async connection<T>(work: (c: pg.PoolClient, broken: (err: Error) => void) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    const broken = (err: Error) => (failure ??= err);
+    // A checked-out connection has no listener of the pool's: without this, its 'error' would end the process.
+    client.on('error', broken);
+    try {
+      return await work(client, broken);
     } finally {
-      client.off('error', onError);
-      // A broken connection is destroyed rather than handed to the next caller.
-      client.release(broken);
+      client.off('error', broken);
+      client.release(failure);
     }
   }
 

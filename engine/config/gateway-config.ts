@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { DEFAULT_PAYLOAD_LIMITS } from '../message/payload.js';
 import { Diagnostics, type SourceLocation } from './diagnostics.js';
 import { didYouMean } from './suggest.js';
 
@@ -16,7 +17,7 @@ export interface GatewayConfig {
     readonly config: StoreConfig & { readonly readOnly: boolean };
     readonly local: StoreConfig;
   };
-  readonly limits: { readonly maxBodyBytes: number; readonly maxHeaderBytes: number; readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
+  readonly limits: GatewayLimits;
   readonly plugins: readonly string[];
   /** The backend HTTP client (engine/endpoint/http-client.ts). */
   readonly backends: {
@@ -28,6 +29,39 @@ export interface GatewayConfig {
   };
 }
 
+/** gateway.yaml `limits`: what a client may send (docs/gateway.md, docs/security.md). */
+export interface GatewayLimits {
+  readonly maxBodyBytes: number;
+  /** The request line and headers together (node:http maxHeaderSize; more is 431 from Node itself). */
+  readonly maxHeaderBytes: number;
+  readonly maxHeaderCount: number;
+  /** The request target (path and query); longer is 414. */
+  readonly maxUrlLength: number;
+  /** 0 switches a timeout off, as node:http does. */
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxXmlDepth: number;
+  readonly maxXmlElements: number;
+  readonly maxXmlAttributes: number;
+  readonly maxJsonDepth: number;
+  /** Values (members and array items, nested ones included) of one JSON payload. */
+  readonly maxJsonValues: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaderCount: 100,
+  maxUrlLength: 8 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  maxXmlDepth: DEFAULT_PAYLOAD_LIMITS.maxDepth,
+  maxXmlElements: DEFAULT_PAYLOAD_LIMITS.maxElements,
+  maxXmlAttributes: DEFAULT_PAYLOAD_LIMITS.maxAttributes,
+  maxJsonDepth: DEFAULT_PAYLOAD_LIMITS.maxJsonDepth,
+  maxJsonValues: DEFAULT_PAYLOAD_LIMITS.maxJsonValues,
+};
+
 export interface StoreConfig {
   readonly store: 'sqlite' | 'postgres';
   /** The SQLite file (absolute). */
@@ -36,7 +70,8 @@ export interface StoreConfig {
   readonly url: string | null;
 }
 
-type Kind = 'string' | 'number' | 'boolean' | { enum: readonly string[] } | 'strings';
+/** `count`: a whole number ≥ 1, for limits where 0 could only be a mistake (it would refuse everything). */
+type Kind = 'string' | 'number' | 'count' | 'boolean' | { enum: readonly string[] } | 'strings';
 type Schema = { readonly [key: string]: Kind | Schema };
 
 const STORE: Schema = { store: { enum: ['sqlite', 'postgres'] }, path: 'string', url: 'string' };
@@ -50,7 +85,19 @@ const SCHEMA: Schema = {
     config: { ...STORE, readOnly: 'boolean' },
     local: STORE,
   },
-  limits: { maxBodyBytes: 'number', maxHeaderBytes: 'number', headersTimeoutMs: 'number', requestTimeoutMs: 'number' },
+  limits: {
+    maxBodyBytes: 'number',
+    maxHeaderBytes: 'number',
+    maxHeaderCount: 'count',
+    maxUrlLength: 'count',
+    headersTimeoutMs: 'number',
+    requestTimeoutMs: 'number',
+    maxXmlDepth: 'count',
+    maxXmlElements: 'count',
+    maxXmlAttributes: 'count',
+    maxJsonDepth: 'count',
+    maxJsonValues: 'count',
+  },
   plugins: 'strings',
   backends: { caFile: 'string', insecure: 'boolean', connectTimeoutMs: 'number', connectionsPerOrigin: 'number', keepAliveMs: 'number' },
 };
@@ -92,8 +139,19 @@ function readChecked(file: string, env: Readonly<Record<string, string | undefin
   }
   diagnostics.throwIfErrors();
   const value = doc.contents === null ? {} : check(doc.contents as YamlNode, SCHEMA, '', at, env, references, diagnostics);
+  checkTimeouts((value?.['limits'] ?? {}) as Plain, (path) => at(doc.getIn(path, true) as YamlNode | undefined), diagnostics);
   diagnostics.throwIfErrors();
   return (value ?? {}) as Plain;
+}
+
+/** node:http refuses to start with a headers timeout longer than the request timeout: say so at load instead. */
+function checkTimeouts(limits: Plain, at: (path: string[]) => SourceLocation, diagnostics: Diagnostics): void {
+  const headers = (limits['headersTimeoutMs'] as number | null | undefined) ?? DEFAULT_LIMITS.headersTimeoutMs;
+  const request = (limits['requestTimeoutMs'] as number | null | undefined) ?? DEFAULT_LIMITS.requestTimeoutMs;
+  if (headers > 0 && request > 0 && headers > request) {
+    const key = limits['headersTimeoutMs'] !== undefined ? 'headersTimeoutMs' : 'requestTimeoutMs';
+    diagnostics.error(at(['limits', key]), `limits.headersTimeoutMs (${headers}) must not be longer than limits.requestTimeoutMs (${request})`);
+  }
 }
 
 function check(
@@ -173,8 +231,9 @@ export function resolveReference(text: string, env: Readonly<Record<string, stri
 
 function coerce(value: unknown, kind: Exclude<Kind, 'strings'>): unknown {
   if (kind === 'string') return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-  if (kind === 'number') {
+  if (kind === 'number' || kind === 'count') {
     const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    if (kind === 'count') return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
     return Number.isFinite(n) && n >= 0 ? n : undefined;
   }
   if (kind === 'boolean') {
@@ -187,6 +246,7 @@ function coerce(value: unknown, kind: Exclude<Kind, 'strings'>): unknown {
 
 function describe(kind: Kind): string {
   if (typeof kind === 'object' && 'enum' in kind) return `one of ${kind.enum.join(', ')}`;
+  if (kind === 'count') return 'a whole number ≥ 1';
   return kind === 'number' ? 'a number ≥ 0' : kind === 'boolean' ? 'true or false' : `a ${kind}`;
 }
 
@@ -217,12 +277,7 @@ function withDefaults(dir: string, raw: Plain): GatewayConfig {
       config: { ...config, readOnly: (config['readOnly'] as boolean) ?? false },
       local: store('local', 'local.db'),
     },
-    limits: {
-      maxBodyBytes: (limits['maxBodyBytes'] as number) ?? 10 * 1024 * 1024,
-      maxHeaderBytes: (limits['maxHeaderBytes'] as number) ?? 16 * 1024,
-      headersTimeoutMs: (limits['headersTimeoutMs'] as number) ?? 10_000,
-      requestTimeoutMs: (limits['requestTimeoutMs'] as number) ?? 60_000,
-    },
+    limits: Object.fromEntries(Object.entries(DEFAULT_LIMITS).map(([k, d]) => [k, (limits[k] as number | null | undefined) ?? d])) as unknown as GatewayLimits,
     plugins: (raw['plugins'] as string[] | undefined) ?? [],
     backends: {
       caFile: backends['caFile'] ? resolve(dir, backends['caFile'] as string) : null,

@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { MediateError } from '../errors.js';
-import { purgeTokens, tokenMetadata } from '../endpoint/oauth/purge.js';
+import { purgeTokens, tokenMetadata, TOKENS_PATH } from '../endpoint/oauth/purge.js';
+import { isSecretPath, MASK, redactRecord } from '../redact.js';
 import { metricsText } from '../observability/metrics.js';
 import { MAX_TRACE_SECONDS, MAX_TRACED_REQUESTS, traceKey, traceOrder } from './trace-switch.js';
 import { compileFlow, flowKey, FLOWS, type FlowName } from './flow-store.js';
@@ -27,7 +28,9 @@ export class AdminApi {
 
   listen(port = this.gateway.config.admin.port, host = this.gateway.config.admin.host): Promise<string> {
     const server = createServer((req, res) => {
-      this.handle(req, res).catch((err: Error) => send(res, 500, jsonFault(500, 500, err.message)));
+      this.handle(req, res).catch((err: Error) =>
+        err instanceof URIError ? send(res, 400, jsonFault(400, 400, 'The path is not valid percent-encoding.')) : send(res, 500, jsonFault(500, 500, err.message)),
+      );
     });
     this.server = server;
     return new Promise((resolve, reject) => {
@@ -52,6 +55,11 @@ export class AdminApi {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // URL parsing would resolve `..` (and `%2e%2e`) before any route sees the path: a key or route would change
+    // silently under the client's feet, so such a path is refused rather than reinterpreted.
+    if ((req.url ?? '/').split(/[?#]/, 1)[0]!.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment))) {
+      return send(res, 400, jsonFault(400, 400, 'The path has "." or ".." segments.'));
+    }
     const url = new URL(req.url ?? '/', 'http://admin');
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/health') {
@@ -163,8 +171,14 @@ export class AdminApi {
           if (url.searchParams.has('list')) return send(res, 200, await registry.list(key));
           const resource = await registry.get(key);
           if (!resource) return send(res, 404, jsonFault(404, 404, `no resource ${key}`));
-          res.writeHead(200, { 'content-type': resource.mediaType, 'x-registry-properties': JSON.stringify(resource.properties) });
-          res.end(resource.content);
+          // Tokens and other secrets kept in the registry are for mediation, not for whoever holds admin access.
+          const secret = isSecretPath(registry.resolve(key).key.path, [TOKENS_PATH]);
+          res.writeHead(200, {
+            'content-type': resource.mediaType,
+            'x-registry-properties': JSON.stringify(redactRecord(resource.properties)),
+            ...(secret ? { 'x-registry-masked': 'true' } : {}),
+          });
+          res.end(secret ? MASK : resource.content);
           return;
         }
         case 'PUT':

@@ -4,11 +4,13 @@ import { pipeline } from 'node:stream/promises';
 import { dispatch, type Api, type Dispatch, type DispatchRequest } from '../api/api.js';
 import { HOP_BY_HOP } from '../endpoint/http-client.js';
 import { ErrorCode } from '../error-codes.js';
+import { MediationError } from '../errors.js';
 import { runFlow } from '../interpreter.js';
 import { HeaderMap } from '../message/headers.js';
 import { Axis2, MessageContext } from '../message/message-context.js';
 import { Payload } from '../message/payload.js';
 import { stringOf } from '../message/typed-value.js';
+import type { GatewayLimits } from '../config/gateway-config.js';
 import type { Runtime } from '../runtime.js';
 import { recordOf } from '../observability/access-log.js';
 import { Tracer } from '../trace/tracer.js';
@@ -23,6 +25,7 @@ export interface GatewayState {
   readonly runtime: Runtime;
   readonly flows: FlowCache;
   readonly maxBodyBytes: number;
+  readonly limits: Pick<GatewayLimits, 'maxHeaderCount' | 'maxUrlLength'>;
   readonly traces: TraceSwitch;
 }
 
@@ -35,6 +38,11 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     if (!res.writableFinished) abort.abort();
   });
   const runtime = state.runtime;
+  const refused = refusal(req, state.limits);
+  if (refused) {
+    req.resume();
+    return sendFault(res, refused.code, jsonFault(refused.code, refused.code, refused.reason), true);
+  }
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   if (declared !== undefined && declared > state.maxBodyBytes) {
     req.resume();
@@ -118,6 +126,31 @@ async function serve(
   writeMessage(res, mc, (req.method ?? '').toUpperCase() === 'HEAD');
 }
 
+/**
+ * What node:http lets through and a gateway must not pass on (docs/security.md): Node itself answers 400 to
+ * Content-Length with Transfer-Encoding, duplicate or malformed Content-Length, obs-fold and bare CR or LF;
+ * these are the rest. The connection is closed after the answer, as the body's framing cannot be trusted.
+ */
+function refusal(req: IncomingMessage, limits: GatewayState['limits']): { code: 400 | 414 | 431 | 501; reason: string } | undefined {
+  const target = req.url ?? '/';
+  if (target.length > limits.maxUrlLength) return { code: 414, reason: `The request target is longer than ${limits.maxUrlLength} characters.` };
+  // The absolute form (`GET http://other/x`) is for forward proxies; its authority would contradict Host.
+  if (!target.startsWith('/') && !(target === '*' && req.method === 'OPTIONS')) return { code: 400, reason: 'The request target must be a path starting with /.' };
+  if (req.rawHeaders.length / 2 > limits.maxHeaderCount) return { code: 431, reason: `The request has more than ${limits.maxHeaderCount} header fields.` };
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
+  // Two Host headers: the gateway and the backend could each pick a different one (RFC 9112 §3.2).
+  if (hosts > 1) return { code: 400, reason: 'The request has more than one Host header.' };
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined) {
+    // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+    if (req.httpVersion === '1.0') return { code: 400, reason: 'Transfer-Encoding is not allowed in an HTTP/1.0 request.' };
+    // Node reads `gzip, chunked` as chunked and hands on a body it never decoded; no other coding is supported.
+    if (te.trim().toLowerCase() !== 'chunked') return { code: 501, reason: 'Only the chunked transfer coding is supported.' };
+  }
+  return undefined;
+}
+
 function tooLarge(state: GatewayState): JsonFault {
   return jsonFault(413, 413, `The request body is larger than ${state.maxBodyBytes} bytes.`);
 }
@@ -174,7 +207,7 @@ export function writeMessage(res: ServerResponse, mc: MessageContext, head: bool
     const error = mc.fault;
     const status = error?.httpStatus ?? 500;
     const code = error?.errorCode ?? ErrorCode.GENERIC;
-    return sendFault(res, status, jsonFault(status, code, error?.message ?? 'The request could not be mediated.', 'Runtime Error'));
+    return sendFault(res, status, jsonFault(status, code, error ? clientDescription(error, mc) : 'The request could not be mediated.', 'Runtime Error'));
   }
   if (mc.outcome !== 'respond') {
     res.writeHead(202, { 'content-length': '0' });
@@ -194,6 +227,18 @@ export function writeMessage(res: ServerResponse, mc: MessageContext, head: bool
   headers['Content-Length'] = String(body.length);
   res.writeHead(Number.isInteger(status) && status >= 100 && status <= 599 ? status : 500, headers);
   res.end(head ? undefined : body);
+}
+
+/**
+ * What the client may read of a fault: a mediation error's own message (a backend, payload or mediator
+ * failure), but not that of an internal failure the engine wrapped (a registry store error names files and
+ * databases; a bug's message names code), which goes to the log instead.
+ */
+function clientDescription(error: MediationError, mc: MessageContext): string {
+  const internal = error.constructor === MediationError && error.cause !== undefined && !(error.cause instanceof MediationError);
+  if (!internal) return error.message;
+  mc.runtime.logger.log('error', `mediation failed: ${error.message}${error.detail ? ` (${error.detail})` : ''}`);
+  return 'The gateway could not process the request.';
 }
 
 /** A backend response nobody reads goes to the client as it arrives. */

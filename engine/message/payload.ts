@@ -9,9 +9,14 @@ import { jsonKey, jsonToXml, xmlName, xmlToJson, xmlToJsonText } from './json-xm
 export interface PayloadLimits extends XmlLimits {
   /** Deepest nesting of arrays and objects accepted in a JSON payload. */
   readonly maxJsonDepth: number;
+  /**
+   * Values (object members and array items, at any depth) of a JSON payload. Each becomes an element when
+   * XPath reads the payload, so the bound matches the XML one: a JSON body may not build a bigger infoset.
+   */
+  readonly maxJsonValues: number;
 }
 
-export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { ...DEFAULT_XML_LIMITS, maxJsonDepth: 128 };
+export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { ...DEFAULT_XML_LIMITS, maxJsonDepth: 128, maxJsonValues: DEFAULT_XML_LIMITS.maxElements };
 
 /**
  * Which representation is authoritative. A payload starts as raw bytes and is parsed only when a mediator or
@@ -243,7 +248,7 @@ export class Payload {
     const format = formatOf(this.contentType) ?? sniffFormat(text);
     switch (format) {
       case 'json':
-        this.state = { kind: 'json', value: parseJson(text, this.limits.maxJsonDepth) };
+        this.state = { kind: 'json', value: parseJson(text, this.limits.maxJsonDepth, this.limits.maxJsonValues) };
         return;
       case 'xml':
       case 'soap11':
@@ -254,7 +259,7 @@ export class Payload {
         return;
       }
       case 'form':
-        this.state = { kind: 'xml', envelope: formEnvelope(text), soap: false };
+        this.state = { kind: 'xml', envelope: formEnvelope(text, this.limits.maxElements), soap: false };
         return;
       case 'text':
         this.state = { kind: 'text', text };
@@ -271,10 +276,13 @@ export class Payload {
 }
 
 /** Form fields as Axis2 builds them: `<xformValues>` with one child per field. */
-function formEnvelope(text: string): Document {
+function formEnvelope(text: string, maxFields: number): Document {
   const doc = newEnvelope();
   const root = doc.createElement('xformValues');
-  for (const [name, value] of new URLSearchParams(text)) {
+  const fields = new URLSearchParams(text);
+  // Each field is an element: `a&a&a...` would otherwise build millions of them from a body within the size limit.
+  if (fields.size > maxFields) throw new PayloadError(`form payload has more than ${maxFields} fields`);
+  for (const [name, value] of fields) {
     const field = doc.createElement(xmlName(name));
     field.appendChild(doc.createTextNode(value));
     root.appendChild(field);
@@ -283,23 +291,27 @@ function formEnvelope(text: string): Document {
   return doc;
 }
 
-export function parseJson(text: string, maxDepth: number): unknown {
+export function parseJson(text: string, maxDepth: number, maxValues: number = DEFAULT_PAYLOAD_LIMITS.maxJsonValues): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     throw new PayloadError(`malformed JSON payload: ${(err as Error).message}`, { cause: err });
   }
-  if (depthOf(value, maxDepth) > maxDepth) throw new PayloadError(`JSON payload nests deeper than ${maxDepth} levels`);
+  checkJson(value, maxDepth, maxValues);
   return value;
 }
 
-function depthOf(value: unknown, cap: number, depth = 0): number {
-  if (depth > cap || value === null || typeof value !== 'object') return depth;
-  let max = depth + 1;
-  for (const v of Object.values(value)) {
-    max = Math.max(max, depthOf(v, cap, depth + 1));
-    if (max > cap) break;
-  }
-  return max;
+/** Walks the parsed value once; recursion is bounded by maxDepth, since deeper nesting throws first. */
+function checkJson(root: unknown, maxDepth: number, maxValues: number): void {
+  let values = 0;
+  const walk = (value: unknown, depth: number): void => {
+    if (value === null || typeof value !== 'object') return;
+    if (depth >= maxDepth) throw new PayloadError(`JSON payload nests deeper than ${maxDepth} levels`);
+    const children = Array.isArray(value) ? value : Object.values(value);
+    values += children.length;
+    if (values > maxValues) throw new PayloadError(`JSON payload has more than ${maxValues} values`);
+    for (const child of children) walk(child, depth + 1);
+  };
+  walk(root, 0);
 }

@@ -50,6 +50,7 @@ const serializer = new XMLSerializer();
  * refused, and the tree is checked against `limits` before anyone reads it.
  */
 export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): Document {
+  scanMarkup(text, limits);
   const { doc, failure } = parseStrict(text);
   if (!doc || failure || !doc.documentElement) {
     throw new PayloadError(`malformed XML payload: ${firstLine(failure ?? 'no root element')}`);
@@ -57,6 +58,63 @@ export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): 
   if (doc.doctype) throw new PayloadError('XML payloads with a DOCTYPE are refused');
   checkLimits(doc.documentElement, limits);
   return doc;
+}
+
+/**
+ * The limits and the DOCTYPE refusal, checked on the text before xmldom builds anything: building first costs
+ * seconds for a few megabytes of `<a><a><a>...` or `<a/><a/>...`, all of it thrown away. Malformed markup is
+ * left for the parser to report; for well-formed XML the counts are exactly those of the tree.
+ */
+function scanMarkup(text: string, limits: XmlLimits): void {
+  const n = text.length;
+  let depth = 0;
+  let elements = 0;
+  let i = 0;
+  for (;;) {
+    const lt = text.indexOf('<', i);
+    if (lt < 0 || lt + 1 >= n) return;
+    const next = text.charCodeAt(lt + 1);
+    if (next === 0x2f /* </ */) {
+      depth--;
+      i = lt + 2;
+      continue;
+    }
+    if (next === 0x3f /* <? */) {
+      const end = text.indexOf('?>', lt + 2);
+      if (end < 0) return;
+      i = end + 2;
+      continue;
+    }
+    if (next === 0x21 /* <! */) {
+      const comment = text.startsWith('<!--', lt);
+      if (!comment && !text.startsWith('<![CDATA[', lt)) throw new PayloadError('XML payloads with a DOCTYPE are refused');
+      const end = text.indexOf(comment ? '-->' : ']]>', lt + (comment ? 4 : 9));
+      if (end < 0) return;
+      i = end + 3;
+      continue;
+    }
+    if (++elements > limits.maxElements) throw new PayloadError(`XML payload has more than ${limits.maxElements} elements`);
+    if (depth + 1 > limits.maxDepth) throw new PayloadError(`XML payload nests deeper than ${limits.maxDepth} levels`);
+    let attributes = 0;
+    let quote = 0;
+    let j = lt + 1;
+    for (; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (quote !== 0) {
+        if (c === quote) quote = 0;
+      } else if (c === 0x22 || c === 0x27) quote = c;
+      else if (c === 0x3d /* = */) attributes++;
+      else if (c === 0x3e /* > */) break;
+    }
+    if (j >= n) return;
+    if (attributes > limits.maxAttributes) throw new PayloadError(`XML element <${tagName(text, lt + 1)}> has more than ${limits.maxAttributes} attributes`);
+    if (text.charCodeAt(j - 1) !== 0x2f /* not /> */) depth++;
+    i = j + 1;
+  }
+}
+
+function tagName(text: string, start: number): string {
+  return /^[^\s/>]{0,64}/.exec(text.slice(start, start + 64))![0];
 }
 
 function checkLimits(root: Element, limits: XmlLimits): void {

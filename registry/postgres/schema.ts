@@ -46,7 +46,7 @@ const MIGRATIONS: readonly string[] = [
    );`,
 ];
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
+const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Creates or upgrades the tables, and the change counter of `space`. Nodes starting together each try; the

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../engine/config/diagnostics.js';
-import { loadGatewayConfig, resolveReference } from '../../engine/config/gateway-config.js';
+import { DEFAULT_LIMITS, loadGatewayConfig, resolveReference } from '../../engine/config/gateway-config.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mediate-gateway-config-'));
 let counter = 0;
@@ -47,7 +47,19 @@ describe('loadGatewayConfig: defaults (design §7)', () => {
         config: { store: 'sqlite', path: join(dir, 'data', 'config.db'), url: null, readOnly: false },
         local: { store: 'sqlite', path: join(dir, 'data', 'local.db'), url: null },
       },
-      limits: { maxBodyBytes: 10_485_760, maxHeaderBytes: 16_384, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 },
+      limits: {
+        maxBodyBytes: 10_485_760,
+        maxHeaderBytes: 16_384,
+        maxHeaderCount: 100,
+        maxUrlLength: 8192,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 60_000,
+        maxXmlDepth: 256,
+        maxXmlElements: 100_000,
+        maxXmlAttributes: 64,
+        maxJsonDepth: 128,
+        maxJsonValues: 100_000,
+      },
       plugins: [],
       backends: { caFile: null, insecure: false, connectTimeoutMs: 10_000, connectionsPerOrigin: 64, keepAliveMs: 30_000 },
     });
@@ -101,7 +113,7 @@ describe('loadGatewayConfig: values and paths', () => {
     expect(config.workers).toBe(4);
     expect(config.registry.governance).toMatchObject({ readOnly: true, redirectTo: 'local', store: 'sqlite' });
     expect(config.registry.config).toMatchObject({ readOnly: true, store: 'postgres', url: 'postgres://db/x' });
-    expect(config.limits).toEqual({ maxBodyBytes: 1024, maxHeaderBytes: 16_384, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
+    expect(config.limits).toEqual({ ...DEFAULT_LIMITS, maxBodyBytes: 1024 });
     expect(config.plugins).toEqual(['./mediators/a.js', 'b']);
   });
 

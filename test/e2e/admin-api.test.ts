@@ -67,6 +67,9 @@ describe('admin API', () => {
       ['GET', '/registry/gov:/demo?list'],
       ['PUT', '/registry/gov:/demo/greeting'],
       ['DELETE', '/registry/gov:/demo/greeting'],
+      ['PUT', '/apis/PingAPI/trace'],
+      ['GET', '/tokens'],
+      ['DELETE', '/tokens'],
       ['POST', '/health'],
       ['GET', '/no/such/route'],
     ];

@@ -96,12 +96,11 @@ export interface LoadResult {
   readonly node: string;
   readonly status: number;
   readonly error?: string;
-  readonly at: number;
 }
 
 /**
  * Sends GET `path` round-robin to `nodes` from `concurrency` loops until `until()` holds, and records every
- * answer (or failure) with the node it went to. A node that is dead when its turn comes is skipped.
+ * answer (or failure) with the node it went to. Nodes already dead are left out.
  */
 export async function load(nodes: readonly ClusterNode[], path: string, concurrency: number, until: () => boolean): Promise<LoadResult[]> {
   const results: LoadResult[] = [];
@@ -109,13 +108,14 @@ export async function load(nodes: readonly ClusterNode[], path: string, concurre
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (!until()) {
-        const node = nodes[turn++ % nodes.length]!;
-        if (!node.alive) continue;
+        const alive = nodes.filter((n) => n.alive);
+        if (alive.length === 0) break;
+        const node = alive[turn++ % alive.length]!;
         try {
           const answer = await node.get(path);
-          results.push({ node: node.name, status: answer.status, ...(answer.status === 200 ? {} : { error: answer.body }), at: Date.now() });
+          results.push({ node: node.name, status: answer.status, ...(answer.status === 200 ? {} : { error: answer.body }) });
         } catch (err) {
-          results.push({ node: node.name, status: 0, error: (err as Error).message, at: Date.now() });
+          results.push({ node: node.name, status: 0, error: (err as Error).message });
         }
       }
     }),

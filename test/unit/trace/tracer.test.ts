@@ -30,7 +30,7 @@ afterAll(() => new Promise<void>((r) => tokenServer.close(() => r())));
 
 describe("a trace of the article's sequence", () => {
   test('lists each mediator in order with what it changed, and shows no secret', async () => {
-    const text = readFileSync(join(ROOT, 'sequences/oauth2-token-gov.xml'), 'utf8').replace('http://127.0.0.1:9443/token', tokenUrl);
+    const text = readFileSync(join(ROOT, 'sequences/oauth2-token-gov.xml'), 'utf8').replaceAll('http://127.0.0.1:9443/token', tokenUrl);
     const { configuration } = loadText(text, 'oauth2-token-gov.xml');
     const registry = new MemoryRegistry();
     await registry.write('gov:/api-backend-credentials/PizzaShackAPI/access_Token', '');
@@ -41,6 +41,7 @@ describe("a trace of the article's sequence", () => {
     mc.axis2.set('REST_URL_POSTFIX', '/menu');
     mc.tracer = new Tracer();
     await runFlow(mc, async () => (configuration.sequence('oauth2-token-gov') as Sequence).mediate(mc));
+    if (mc.fault) throw mc.fault;
     await http.close();
     const events = mc.tracer.events;
     expect(events.map((e) => `${'  '.repeat(e.depth)}${e.mediator}`)).toEqual([

@@ -1,7 +1,7 @@
 // Shared helpers of the benchmark scripts: arguments, child processes (started, pinned, stopped by their own pid),
 // the tools the benchmark needs (installed with apt-get when missing), and a description of the machine.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, release, availableParallelism } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,16 +158,20 @@ export class Processes {
   }
 
   /**
-   * Starts `cmd args`; resolves when a stdout line matches `ready` (or at once without one). stdout after the
-   * ready line and stderr go to `<logDir>/<name>.log`.
+   * Starts `cmd args`; resolves when a stdout line matches `ready` (or at once without one). stdout and stderr
+   * go to `<logDir>/<name>.log`.
    */
   start(name, cmd, args, { cpus, env, ready, timeoutMs = 60_000 } = {}) {
     const argv = cpus !== undefined && which('taskset') ? ['taskset', ['-c', String(cpus), cmd, ...args]] : [cmd, args];
-    const child = spawn(argv[0], argv[1], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // stderr goes straight to the log file: a gateway's access log (a line per request) must not cost this
+    // process CPU while it measures.
+    const logFile = join(this.logDir, `${name}.log`);
+    const fd = openSync(logFile, 'a');
+    const child = spawn(argv[0], argv[1], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', fd] });
+    closeSync(fd);
     child.benchName = name;
     this.children.push(child);
-    const log = createWriteStream(join(this.logDir, `${name}.log`));
-    child.stderr.pipe(log);
+    const log = createWriteStream(logFile, { flags: 'a' });
     return new Promise((resolve, reject) => {
       let buffered = '';
       let done = false;

@@ -130,7 +130,15 @@ function element(
     return undefined;
   }
   const local = colon > 0 ? name.slice(colon + 1) : name;
-  return new ConfigNode(local, namespace || null, loc, attributes, children, text, namespaces, 'yaml', toElement(name, namespace, attributes, children, text, namespaces, inherited));
+  let xml: Element;
+  try {
+    xml = toElement(name, namespace, attributes, children, text, namespaces, inherited);
+  } catch (err) {
+    // A YAML key may be any text; XML names may not (`"a b": x`): a diagnostic, not a DOM exception.
+    diagnostics.error(loc, `<${name}> cannot be written as XML: ${firstLine((err as Error).message)}`);
+    return undefined;
+  }
+  return new ConfigNode(local, namespace || null, loc, attributes, children, text, namespaces, 'yaml', xml);
 }
 
 const yamlDocument = newDocument();

@@ -30,7 +30,7 @@ export class UriTemplate {
     if (!literal && !text.startsWith('{+')) {
       throw new MediationError(`uri-template "${source}": the scheme, host and port must be written literally (only a template that is one variable, such as {uri.var.url}, may supply a whole URL)`);
     }
-    this.origin = literal ? new URL(literal[0]).origin : null;
+    this.origin = literal ? originOf(literal[0], source) : null;
     this.authorityLength = literal ? literal[0].length : 0;
   }
 
@@ -52,6 +52,15 @@ export class UriTemplate {
       throw new UnsafeTargetError(`the endpoint template ${this.source} expanded to a path with "." or ".." segments (${text}); variables may not climb the template's path`);
     }
     return url;
+  }
+}
+
+/** The literal `scheme://authority` must itself be a URL (`http://:1` is not): a load-time error, not a TypeError. */
+function originOf(literal: string, source: string): string {
+  try {
+    return new URL(literal).origin;
+  } catch {
+    throw new MediationError(`uri-template "${source}": "${literal}" is not a valid scheme, host and port`);
   }
 }
 

@@ -129,7 +129,8 @@ async function serve(
 /**
  * What node:http lets through and a gateway must not pass on (docs/security.md): Node itself answers 400 to
  * Content-Length with Transfer-Encoding, duplicate or malformed Content-Length, obs-fold and bare CR or LF;
- * these are the rest. The connection is closed after the answer, as the body's framing cannot be trusted.
+ * the rest of the framing checks, and the limits Node has no refusal for, are here. The connection is closed
+ * after the answer, as the body that may follow cannot be trusted.
  */
 function refusal(req: IncomingMessage, limits: GatewayState['limits']): { code: 400 | 414 | 431 | 501; reason: string } | undefined {
   const target = req.url ?? '/';

@@ -28,7 +28,13 @@ export class TraceSwitch {
   private readonly used = new Map<string, { order: string; count: number }>();
 
   shouldTrace(api: Api, registry: MediationRegistry | undefined, now: number): boolean {
-    const text = registry?.readText(traceKey(api));
+    let text: string | null | undefined;
+    try {
+      text = registry?.readText(traceKey(api));
+    } catch {
+      // Tracing is optional: a local registry that cannot be read switches it off, it does not fail the request.
+      return false;
+    }
     if (!text) return false;
     let order: TraceOrder;
     try {

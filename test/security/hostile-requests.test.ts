@@ -300,6 +300,7 @@ const FORWARDING: Row[] = [
       expect(backend.last.headers['x-hop']).toBeUndefined();
     },
   },
+  { name: 'OPTIONS * (the asterisk form) is not a path of any API', send: () => 'OPTIONS * HTTP/1.1\r\nHost: g\r\n\r\n', status: 404, code: '404', backendSees: 'nothing' },
   { name: 'TRACE on an API that does not allow it', send: () => req('TRACE', '/h/send'), status: 405, code: '405', backendSees: 'nothing' },
   { name: 'invalid percent-encoding in the path', send: () => req('GET', '/h/hdr/%zz'), status: 200, code: null, check: (a) => expect(a.headers['x-echo']).toBe('%zz') },
 ];

@@ -7,9 +7,19 @@ const SECRET_NAME = /(authorization|cookie|secret|password|passwd|pwd|token(?![-
 const CREDENTIAL = /^(Bearer|Basic|Digest|Negotiate|NTLM)\s+.*/is;
 export const MASK = '***';
 
+/** Names already judged: logs and traces ask about the same few field and header names all the time. */
+const judged = new Map<string, boolean>();
+
 /** Whether a header, property or field of this name holds a secret. */
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
+  let secret = judged.get(name);
+  if (secret === undefined) {
+    secret = SECRET_NAME.test(name);
+    // Names can come from messages (headers, form fields): the memo stays small whatever arrives.
+    if (judged.size >= 1000) judged.clear();
+    judged.set(name, secret);
+  }
+  return secret;
 }
 
 /** A value as it may be shown under `name`. */

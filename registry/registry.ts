@@ -25,6 +25,8 @@ export class RegistryReadOnlyError extends MediationError {
   }
 }
 
+const READ_KEY_LIMIT = 1000;
+
 function scopeName(scope: RegistryScope): string {
   return scope === 'gov' ? 'governance' : scope === 'conf' ? 'config' : 'local';
 }
@@ -41,6 +43,12 @@ export class Registry implements MediationRegistry {
     readonly options: RegistryOptions = {},
   ) {}
 
+  /** Keys mediation reads, parsed once: sequences read the same few keys on every message. */
+  private readonly readKeys = new Map<string, { key: RegistryKey; settings: ScopeSettings }>();
+  /** The text of each cached resource, decoded once (stores hand out the same Resource until it changes). */
+  private readonly texts = new WeakMap<Resource, string>();
+  private readonly reads = metrics.registryOperations.labels('read');
+
   /** The key after redirection, with its store. */
   resolve(keyText: string, allowProperty = true): { key: RegistryKey; settings: ScopeSettings } {
     let key = parseKey(keyText, { allowProperty });
@@ -49,8 +57,15 @@ export class Registry implements MediationRegistry {
   }
 
   private readSync(keyText: string): Resource | null {
-    metrics.registryOperations.inc({ operation: 'read' });
-    const { key, settings } = this.resolve(keyText, false);
+    this.reads.inc();
+    let resolved = this.readKeys.get(keyText);
+    if (!resolved) {
+      resolved = this.resolve(keyText, false);
+      // Keys built from message data ({dynamic}) could be endless; the common case is a handful of literal keys.
+      if (this.readKeys.size >= READ_KEY_LIMIT) this.readKeys.clear();
+      this.readKeys.set(keyText, resolved);
+    }
+    const { key, settings } = resolved;
     const store = settings.store;
     if (!store.getSync) throw new MediationError(`the ${scopeName(key.scope)} registry store (${store.description}) cannot be read synchronously`);
     return store.getSync(key.path);
@@ -58,7 +73,13 @@ export class Registry implements MediationRegistry {
 
   readText(keyText: string): string | null {
     const resource = this.readSync(keyText);
-    return resource && !resource.collection ? resource.content.toString('utf8') : null;
+    if (!resource || resource.collection) return null;
+    let text = this.texts.get(resource);
+    if (text === undefined) {
+      text = resource.content.toString('utf8');
+      this.texts.set(resource, text);
+    }
+    return text;
   }
 
   readProperty(keyText: string, property: string): string | null {

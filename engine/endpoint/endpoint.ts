@@ -7,7 +7,8 @@ import { stringOf } from '../message/typed-value.js';
 import type { Authenticator, MutableRequest } from './authenticator.js';
 import { BackendError } from './backend-error.js';
 import type { Readable } from 'node:stream';
-import { HOP_BY_HOP, type BackendResponse, type HttpClient, type SendOptions, type StreamedResponse } from './http-client.js';
+import type { CancelSignal } from '../message/cancel-signal.js';
+import { HOP_BY_HOP, readAll, type BackendResponse, type HttpClient, type SendOptions, type StreamedResponse } from './http-client.js';
 import { SuspensionState, type SuspensionPolicy } from './suspension.js';
 import { appendPostfix, type UriTemplate } from './target-url.js';
 
@@ -28,7 +29,7 @@ export interface EndpointProperty {
 export interface EndpointSettings {
   readonly name: string | undefined;
   readonly target: EndpointTarget;
-  /** `<timeout><duration>`: the whole exchange; unset means the client default. */
+  /** `<timeout><duration>`: the read timeout of the exchange (HttpClient SendOptions); unset means the default. */
   readonly timeoutMs: number | undefined;
   readonly suspension: SuspensionPolicy;
   readonly properties: readonly EndpointProperty[];
@@ -49,6 +50,7 @@ const BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
  */
 export class Endpoint {
   private readonly state: SuspensionState;
+  private readonly addressUrls = new Map<string, URL>();
 
   constructor(readonly settings: EndpointSettings) {
     this.state = new SuspensionState(settings.suspension);
@@ -59,27 +61,30 @@ export class Endpoint {
   }
 
   /** Sends the message (its payload serialised by messageType) and reads the whole response. */
-  async send(mc: MessageContext, postfix: PostfixRule, signal: AbortSignal | undefined = mc.signal): Promise<BackendResponse> {
+  async send(mc: MessageContext, postfix: PostfixRule, signal: CancelSignal | undefined = mc.signal): Promise<BackendResponse> {
     return this.exchange(mc, this.request(mc, postfix), signal, (http, request, options) => http.send(request, options));
   }
 
   /**
-   * Passes a request nobody mediates straight through: `body` is the client's request stream (or null), the
-   * response comes back unread. A streamed body cannot be sent twice, so a 401 is retried only without one.
+   * Sends the message and resolves with the response unread, for a response no mediator will look at: it goes
+   * to the client as it arrives. A streamed request body (one nobody mediates) goes as it arrives too, and
+   * cannot be sent twice, so a 401 is retried only without one.
    */
-  async forward(mc: MessageContext, body: Readable | null, length: number | undefined, signal: AbortSignal | undefined = mc.signal): Promise<StreamedResponse> {
+  async forward(mc: MessageContext, signal: CancelSignal | undefined = mc.signal): Promise<StreamedResponse | BackendResponse> {
+    const streamed = mc.payload.streamed;
+    if (!streamed) return this.exchange(mc, this.request(mc, 'address-only'), signal, (http, req, options) => http.open(req, options));
     const request = this.request(mc, 'address-only', true);
-    if (length !== undefined) request.headers['content-length'] = String(length);
-    if (body === null) delete request.headers['content-type'];
-    return this.exchange(mc, { ...request, body }, signal, (http, req, options) => http.open(req, options));
+    if (streamed.length !== undefined) request.headers['content-length'] = String(streamed.length);
+    if (streamed.stream === null) delete request.headers['content-type'];
+    return this.exchange(mc, { ...request, body: streamed.stream }, signal, (http, req, options) => http.open(req, options));
   }
 
   private async exchange<T extends { status: number; headers: Record<string, string>; body: unknown }>(
     mc: MessageContext,
     request: MutableRequest,
-    signal: AbortSignal | undefined,
+    signal: CancelSignal | undefined,
     perform: (http: HttpClient, request: MutableRequest, options: SendOptions) => Promise<T>,
-  ): Promise<T> {
+  ): Promise<T | BackendResponse> {
     if (this.state.isSuspended(mc.runtime.now())) {
       throw new BackendError(`Currently , Address endpoint : [ Name : ${this.name} ] [ State : ${this.state.stateName} ]`, ErrorCode.ENDPOINT_NOT_READY);
     }
@@ -94,12 +99,16 @@ export class Endpoint {
         mc.timings.authMs += performance.now() - authStarted;
       }
       const started = performance.now();
-      let response = await perform(http, request, options).finally(() => (mc.timings.backendMs += performance.now() - started));
+      let response: T | BackendResponse = await perform(http, request, options).finally(() => (mc.timings.backendMs += performance.now() - started));
       if (response.status === 401 && auth) {
         // A streamed body cannot be sent again, but the authenticator still learns of the 401 (an OAuth2 token
-        // the backend refused is purged), so the next request goes out with fresh credentials.
+        // the backend refused is purged), so the next request goes out with fresh credentials. A 401 read for
+        // it is answered as read, if it stays the answer.
         const replayable = !isStream(request.body);
-        const seen = Buffer.isBuffer(response.body) ? (response as unknown as BackendResponse) : { ...response, body: replayable ? await drain(response) : Buffer.alloc(0) };
+        const seen: BackendResponse = Buffer.isBuffer(response.body)
+          ? (response as BackendResponse)
+          : { ...response, body: replayable ? await readAll(response.body as Readable) : Buffer.alloc(0) };
+        if (replayable) response = seen;
         if ((await auth.retryAfterUnauthorized(request, seen, mc)) && replayable) response = await perform(http, request, options);
       }
       this.state.succeeded();
@@ -108,6 +117,21 @@ export class Endpoint {
       if (err instanceof BackendError) this.state.failed(err.errorCode, mc.runtime.now());
       throw err;
     }
+  }
+
+  /**
+   * The address with the message's postfix: requests repeat the same few postfixes, and a URL parsed (and
+   * checked against the base path) per request was a visible cost. URLs are not changed once made.
+   */
+  private addressUrl(base: URL, postfix: string): URL {
+    let url = this.addressUrls.get(postfix);
+    if (!url) {
+      url = appendPostfix(base, postfix);
+      // Postfixes with query strings can be endless: the memo is bounded and starts over.
+      if (this.addressUrls.size >= 256) this.addressUrls.clear();
+      this.addressUrls.set(postfix, url);
+    }
+    return url;
   }
 
   private applyProperties(mc: MessageContext): void {
@@ -124,7 +148,7 @@ export class Endpoint {
     const postfix = stringOf(mc.axis2.get(Axis2.REST_URL_POSTFIX) ?? '');
     let url: URL;
     let method = stringOf(mc.axis2.get(Axis2.HTTP_METHOD) ?? 'POST').toUpperCase() || 'POST';
-    if (target.kind === 'address') url = appendPostfix(target.uri, postfix);
+    if (target.kind === 'address') url = this.addressUrl(target.uri, postfix);
     else if (target.kind === 'http') {
       url = target.template.expand(this.templateVariables(mc));
       if (postfixRule === 'always') url = appendPostfix(url, postfix);
@@ -137,11 +161,12 @@ export class Endpoint {
     }
     const headers: Record<string, string> = {};
     // Headers the client's Connection header names are hop-by-hop too (RFC 9110 §7.6.1): meant for this hop only.
-    const connectionNamed = new Set((mc.headers.get('connection') ?? '').split(',').map((n) => n.trim().toLowerCase()));
-    for (const [name, value] of mc.headers) {
+    const connection = mc.headers.get('connection');
+    const connectionNamed = connection ? new Set(connection.split(',').map((n) => n.trim().toLowerCase())) : undefined;
+    mc.headers.forEach((name, value) => {
       const key = name.toLowerCase();
-      if (!HOP_BY_HOP.has(key) && !connectionNamed.has(key)) headers[key] = value;
-    }
+      if (!HOP_BY_HOP.has(key) && !connectionNamed?.has(key)) headers[key] = value;
+    });
     let body: Buffer | null = null;
     if (streamed) return { method, url, headers, body };
     if (!BODYLESS.has(method) && !mc.payload.isEmpty) {
@@ -168,10 +193,4 @@ export class Endpoint {
 
 function isStream(body: unknown): body is Readable {
   return typeof body === 'object' && body !== null && !Buffer.isBuffer(body);
-}
-
-/** Reads a 401's body so the connection can be reused and an authenticator can look at it. */
-async function drain(response: { body: unknown }): Promise<Buffer> {
-  const body = response.body as { arrayBuffer?: () => Promise<ArrayBuffer> } | undefined;
-  return body?.arrayBuffer ? Buffer.from(await body.arrayBuffer()) : Buffer.alloc(0);
 }

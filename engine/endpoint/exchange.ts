@@ -39,8 +39,8 @@ export function takeResponse(mc: MessageContext, response: BackendResponse | Str
     return;
   }
   const headers = new HeaderMap();
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (!HOP_BY_HOP.has(name)) headers.set(name, value);
+  for (const name in response.headers) {
+    if (!HOP_BY_HOP.has(name)) headers.setParsed(name, response.headers[name]!);
   }
   mc.headers = headers;
 }

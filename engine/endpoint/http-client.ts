@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { MediationError } from '../errors.js';
+import type { CancelSignal } from '../message/cancel-signal.js';
 import { backendErrorFor } from './backend-error.js';
 
 /** Settings of the pooled client (gateway.yaml `backends`). */
@@ -34,13 +35,16 @@ export interface BackendResponse {
 export interface StreamedResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
-  readonly body: Readable & { arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
+  readonly body: Readable;
 }
 
 export interface SendOptions {
-  /** The whole exchange must complete within this time (endpoint `<timeout><duration>`). */
+  /**
+   * Endpoint `<timeout><duration>`: the longest wait for the response headers, and then for each part of the
+   * body (a read timeout, as Synapse's endpoint timeout is).
+   */
   readonly timeoutMs: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: CancelSignal | undefined;
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and framing headers: never forwarded as they are. */
@@ -77,7 +81,7 @@ export class HttpClient {
   async send(request: OutgoingRequest, options: SendOptions): Promise<BackendResponse> {
     const response = await this.open(request, options);
     try {
-      return { status: response.status, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
+      return { status: response.status, headers: response.headers, body: await readAll(response.body) };
     } catch (err) {
       throw backendErrorFor(err, `${request.url.protocol}//${request.url.host}`);
     }
@@ -86,7 +90,9 @@ export class HttpClient {
   /**
    * Sends and resolves as soon as the response headers are in, with the body as a stream: what lets the gateway
    * pass a response nobody reads straight to the client. `timeoutMs` bounds the wait for the headers; the body
-   * then fails if it stalls for as long.
+   * then fails if it stalls for as long. Both are undici's own timers (headersTimeout, bodyTimeout): a timer
+   * and an AbortSignal of our own per call cost a noticeable share of a pass-through's CPU and kept objects
+   * alive into the old generation (docs/performance.md).
    */
   async open(request: OutgoingRequest, options: SendOptions): Promise<StreamedResponse> {
     const target = `${request.url.protocol}//${request.url.host}`;
@@ -95,9 +101,6 @@ export class HttpClient {
     if (request.url.protocol !== 'http:' && request.url.protocol !== 'https:') {
       throw new MediationError(`cannot send to ${request.url.href}: only http and https endpoints are supported`);
     }
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
     try {
       const response = await this.agent.request({
         origin: request.url.origin,
@@ -105,25 +108,36 @@ export class HttpClient {
         method: request.method as Dispatcher.HttpMethod,
         headers: request.headers,
         body: request.body ?? undefined,
-        signal,
+        signal: options.signal,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       });
       return { status: response.statusCode, headers: flatten(response.headers), body: response.body };
     } catch (err) {
-      if (deadline.signal.aborted && !options.signal?.aborted) throw backendErrorFor({ code: 'MEDIATE_ENDPOINT_TIMEOUT' }, target);
       if ((err as { code?: string })?.code === 'UND_ERR_INVALID_ARG') {
         throw new MediationError(`the request to ${target} is invalid: ${(err as Error).message}`, undefined, { cause: err });
       }
       throw backendErrorFor(err, target);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** The whole body: its chunks joined once (undici's arrayBuffer() goes through a Blob-like consumer per call). */
+export function readAll(body: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    body.once('error', reject);
+  });
 }
 
 function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {

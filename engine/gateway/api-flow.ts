@@ -3,7 +3,7 @@ import { takeResponse } from '../endpoint/exchange.js';
 import { MediationError } from '../errors.js';
 import { runFlow } from '../interpreter.js';
 import { Axis2, type FaultHandler, type MessageContext } from '../message/message-context.js';
-import type { FlowCache, FlowName } from './flow-store.js';
+import type { FlowName, UploadedFlows } from './flow-store.js';
 
 /** The global fault sequence a resource without its own falls back to (reference §1.3). */
 const GLOBAL_FAULT = 'fault';
@@ -52,27 +52,24 @@ function decode(s: string): string {
 }
 
 /**
+ * Whether the request body can pass through unread: an API-manager style API with no in- or out-flow
+ * (configured or uploaded) has no mediator that could read it.
+ */
+export function canStream(api: Api, resource: Resource, uploaded: UploadedFlows): boolean {
+  return !!api.endpoint && !resource.inFlow && !resource.outFlow && !api.flows?.in && !api.flows?.out && !uploaded.in && !uploaded.out;
+}
+
+/**
  * Runs a request through its API: for a Synapse `<api>`, the resource's in-sequence with its fault sequence
  * (or the global `fault`) on the fault stack and its out-sequence for responses that `send` receives; for an
  * API-manager style API, the in-flow, then the endpoint, then the out-flow (design.md §8). Uploaded flows
  * (mediate flow upload) run as API Manager runs its per-API mediation: the in-flow and out-flow before the
  * resource's own sequences, the fault flow instead of the resource's fault sequence.
  */
-/**
- * Whether the request can pass through unread: an API-manager style API with no in- or out-flow (configured or
- * uploaded) has no mediator that could read the body, so it streams to the backend and the response back.
- */
-export function canStream(api: Api, resource: Resource, flows: FlowCache, mc: Pick<MessageContext, 'runtime'>): boolean {
-  if (!api.endpoint || resource.inFlow || resource.outFlow || api.flows?.in || api.flows?.out) return false;
-  const { registry, artifacts } = mc.runtime;
-  return !flows.uploaded(api, 'in', registry, artifacts) && !flows.uploaded(api, 'out', registry, artifacts);
-}
-
-export async function runApi(mc: MessageContext, api: Api, resource: Resource, flows: FlowCache): Promise<void> {
+export async function runApi(mc: MessageContext, api: Api, resource: Resource, uploaded: UploadedFlows): Promise<void> {
   const artifacts = mc.runtime.artifacts;
   const flow = (name: FlowName): FaultHandler | undefined => {
-    const uploaded = flows.uploaded(api, name, mc.runtime.registry, artifacts);
-    if (uploaded) return uploaded;
+    if (uploaded[name]) return uploaded[name];
     const named = api.flows?.[name];
     if (!named) return undefined;
     const sequence = artifacts.sequence(named);
@@ -93,9 +90,9 @@ export async function runApi(mc: MessageContext, api: Api, resource: Resource, f
     const resourceIn = resolve(mc, resource.inFlow);
     if (resourceIn) return resourceIn.mediate(mc);
     if (!api.endpoint) return true;
-    // API-manager style: the in-flow let the request through, so it goes to the endpoint.
-    const streamed = mc.payload.streamed;
-    const response = streamed ? await api.endpoint.forward(mc, streamed.stream, streamed.length) : await api.endpoint.send(mc, 'address-only');
+    // API-manager style: the in-flow let the request through, so it goes to the endpoint. A response that no
+    // out-flow reads goes back to the client as it arrives.
+    const response = outFlow || resourceOut ? await api.endpoint.send(mc, 'address-only') : await api.endpoint.forward(mc);
     takeResponse(mc, response, false);
     mc.isResponse = true;
     mc.outcome = 'respond';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Api } from '../api/api.js';
 import { Diagnostics, formatDiagnostic } from '../config/diagnostics.js';
 import { MediationError } from '../errors.js';
@@ -47,30 +46,67 @@ export function compileFlow(
   return { sequence, diagnostics };
 }
 
+/** An API's uploaded flows, as one request runs them. */
+export type UploadedFlows = { readonly [F in FlowName]?: FaultHandler };
+
+const NONE: UploadedFlows = {};
+
+/** Stands for a flow that cannot be run, so that the failure is a fault of the request that needs it. */
+function failing(error: MediationError): FaultHandler {
+  return {
+    mediate() {
+      throw error;
+    },
+  };
+}
+
+interface CachedFlows {
+  readonly keys: readonly string[];
+  texts: ReadonlyArray<string | null>;
+  flows: UploadedFlows;
+}
+
 /**
- * The flows uploaded to the registry, compiled once per version of their text: each request looks the flow up
- * (a cached registry read) so that an upload takes effect from the next request, and requests already running
- * keep the sequence they started with.
+ * The flows uploaded to the registry, compiled once per version of their text: each request reads the API's
+ * three flow keys once (registry reads are served from the store's cache) so that an upload takes effect from
+ * the next request, and requests already running keep the sequences they started with.
  */
 export class FlowCache {
-  private readonly compiled = new Map<string, { hash: string; sequence: Sequence }>();
+  private readonly perApi = new WeakMap<Api, CachedFlows>();
 
   constructor(private readonly mediators: MediatorRegistry) {}
 
-  uploaded(api: Api, flow: FlowName, registry: MediationRegistry | undefined, artifacts: ArtifactLookup): FaultHandler | undefined {
-    if (!registry) return undefined;
-    const key = flowKey(api.name, api.version, flow);
-    const text = registry.readText(key);
-    if (text === null || text === '') return undefined;
-    const hash = createHash('sha256').update(text).digest('hex');
-    const cached = this.compiled.get(key);
-    if (cached?.hash === hash) return cached.sequence;
-    const format = text.trimStart().startsWith('<') ? 'xml' : 'yaml';
-    const result = compileFlow(text, flowFileName(api.name, flow, format), this.mediators, artifacts);
-    if (!result.sequence) {
-      throw new MediationError(`the uploaded ${flow} flow of ${api.name} does not compile: ${result.diagnostics.errors.map(formatDiagnostic).join('; ')}`);
+  /** The API's uploaded flows now; a flow that cannot be read or compiled faults the request that runs it. */
+  of(api: Api, registry: MediationRegistry | undefined, artifacts: ArtifactLookup): UploadedFlows {
+    if (!registry) return NONE;
+    let cached = this.perApi.get(api);
+    if (!cached) {
+      cached = { keys: FLOWS.map((flow) => flowKey(api.name, api.version, flow)), texts: [], flows: NONE };
+      this.perApi.set(api, cached);
     }
-    this.compiled.set(key, { hash, sequence: result.sequence });
-    return result.sequence;
+    let texts: Array<string | null>;
+    try {
+      texts = cached.keys.map((key) => registry.readText(key));
+    } catch (err) {
+      return { in: failing(err instanceof MediationError ? err : new MediationError(`the uploaded flows of ${api.name} cannot be read`, undefined, { cause: err })) };
+    }
+    // Registry reads hand out the same string while the resource is unchanged, so this is mostly pointer equality.
+    if (texts.every((text, i) => text === cached.texts[i])) return cached.flows;
+    const flows: { [F in FlowName]?: FaultHandler } = {};
+    let broken = false;
+    FLOWS.forEach((flow, i) => {
+      const text = texts[i];
+      if (text === null || text === undefined || text === '') return;
+      const format = text.trimStart().startsWith('<') ? 'xml' : 'yaml';
+      const result = compileFlow(text, flowFileName(api.name, flow, format), this.mediators, artifacts);
+      if (result.sequence) flows[flow] = result.sequence;
+      else {
+        broken = true;
+        flows[flow] = failing(new MediationError(`the uploaded ${flow} flow of ${api.name} does not compile: ${result.diagnostics.errors.map(formatDiagnostic).join('; ')}`));
+      }
+    });
+    // A broken upload is compiled again by the next request, so that it is reported every time, not once.
+    if (!broken) Object.assign(cached, { texts, flows });
+    return flows;
   }
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { dispatch, type Api, type Dispatch, type DispatchRequest } from '../api/api.js';
 import { HOP_BY_HOP } from '../endpoint/http-client.js';
 import { ErrorCode } from '../error-codes.js';
@@ -8,6 +7,7 @@ import { MediationError } from '../errors.js';
 import { runFlow } from '../interpreter.js';
 import { HeaderMap } from '../message/headers.js';
 import { Axis2, MessageContext } from '../message/message-context.js';
+import { ClientGone } from '../message/cancel-signal.js';
 import { Payload } from '../message/payload.js';
 import { stringOf } from '../message/typed-value.js';
 import type { GatewayLimits } from '../config/gateway-config.js';
@@ -17,7 +17,7 @@ import { Tracer } from '../trace/tracer.js';
 import type { TraceSwitch } from './trace-switch.js';
 import { canStream, runApi, setApiProperties } from './api-flow.js';
 import { jsonFault, type JsonFault } from './faults.js';
-import type { FlowCache } from './flow-store.js';
+import type { FlowCache, UploadedFlows } from './flow-store.js';
 
 /** What the request handler needs from the gateway; it reads the current APIs on every request (hot reload). */
 export interface GatewayState {
@@ -31,10 +31,18 @@ export interface GatewayState {
 
 class BodyTooLarge extends Error {}
 
+/**
+ * A body of declared length up to this size is read whole even when nobody mediates it: it comes in one or two
+ * reads anyway, and one buffer goes to the backend in one write, where a stream costs listeners, a Transform
+ * and a write per chunk (streaming every body made pass-through 39 % slower, docs/performance.md).
+ */
+const READ_WHOLE_BYTES = 64 * 1024;
+const EMPTY_BODY = Buffer.alloc(0);
+
 /** Serves one HTTP request: dispatch (reference §6.3), the API's flows, and the answer. */
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, state: GatewayState, protocol: 'http' | 'https'): Promise<void> {
-  const abort = new AbortController();
-  res.on('close', () => {
+  const abort = new ClientGone();
+  res.once('close', () => {
     if (!res.writableFinished) abort.abort();
   });
   const runtime = state.runtime;
@@ -61,19 +69,19 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     hasBody,
   };
   const d = dispatch(state.apis, request);
-  if (d.kind === 'resource' && canStream(d.api, d.resource, state.flows, state)) {
-    // Nothing can read this message: the body goes to the backend as it arrives, within the size limit, and the
-    // response comes back the same way.
-    const body = hasBody ? new LimitedBody(state.maxBodyBytes) : null;
-    if (body) req.pipe(body);
-    else req.resume();
+  const uploaded = d.kind === 'resource' ? state.flows.of(d.api, runtime.registry, runtime.artifacts) : undefined;
+  if (d.kind === 'resource' && hasBody && !(declared !== undefined && declared <= READ_WHOLE_BYTES) && canStream(d.api, d.resource, uploaded!)) {
+    // Nothing can read this message and it is large, or of unknown length: the body goes to the backend as it
+    // arrives, within the size limit (Node holds a declared length to its word; a chunked body is counted).
+    const body = declared === undefined ? req.pipe(new LimitedBody(state.maxBodyBytes)) : req;
     const mc = message(req, Payload.stream(body, req.headers['content-type'] ?? null, declared), runtime, method, pathWithQuery);
-    await serve(res, mc, d, state, abort, protocol, req);
+    await serve(res, mc, d, uploaded!, state, abort, protocol, req);
     return;
   }
-  let body: Buffer;
+  let body: Buffer = EMPTY_BODY;
   try {
-    body = await readBody(req, state.maxBodyBytes);
+    if (hasBody) body = await readBody(req, state.maxBodyBytes);
+    else req.resume();
   } catch (err) {
     if (err instanceof BodyTooLarge) return sendFault(res, 413, tooLarge(state), true);
     return sendFault(res, 400, jsonFault(400, ErrorCode.MESSAGE_BUILD_FAILURE, 'The request body could not be read.'), true);
@@ -89,19 +97,20 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     return;
   }
   const payload = new Payload(body, req.headers['content-type'] ?? null, runtime.limits.payload);
-  return serve(res, message(req, payload, runtime, method, pathWithQuery), d, state, abort, protocol, req);
+  return serve(res, message(req, payload, runtime, method, pathWithQuery), d, uploaded!, state, abort, protocol, req);
 }
 
 async function serve(
   res: ServerResponse,
   mc: MessageContext,
   d: Extract<Dispatch, { kind: 'resource' }>,
+  uploaded: UploadedFlows,
   state: GatewayState,
-  abort: AbortController,
+  abort: ClientGone,
   protocol: 'http' | 'https',
   req: IncomingMessage,
 ): Promise<void> {
-  mc.signal = abort.signal;
+  mc.signal = abort;
   const record = recordOf(res);
   if (record) {
     record.api = d.api.runtimeName;
@@ -111,7 +120,7 @@ async function serve(
   }
   setApiProperties(mc, d, mc.to ?? '/', `${protocol}://${req.headers.host ?? ''}`);
   if (state.traces.shouldTrace(d.api, mc.runtime.registry, mc.runtime.now())) mc.tracer = new Tracer();
-  await runApi(mc, d.api, d.resource, state.flows);
+  await runApi(mc, d.api, d.resource, uploaded);
   if (mc.tracer) {
     mc.runtime.logger.log('info', 'trace', { type: 'trace', requestId: record?.requestId, api: d.api.runtimeName, steps: mc.tracer.events, dropped: mc.tracer.dropped });
   }
@@ -120,7 +129,7 @@ async function serve(
     record.authMs = mc.timings.authMs;
     if (mc.fault) record.faultCode = mc.fault.errorCode;
   }
-  if (abort.signal.aborted) return;
+  if (abort.aborted) return;
   const body = mc.payload.streamed?.stream;
   if (body instanceof LimitedBody && body.exceeded) return sendFault(res, 413, tooLarge(state), true);
   writeMessage(res, mc, (req.method ?? '').toUpperCase() === 'HEAD');
@@ -178,10 +187,15 @@ function message(req: IncomingMessage, payload: Payload, runtime: Runtime, metho
   const headers = new HeaderMap();
   // Headers the client's Connection header names are for this hop only (RFC 9110 §7.6.1); the Connection header
   // itself is dropped below, so the endpoint could no longer tell which they were.
-  const connectionNamed = new Set((req.headers.connection ?? '').split(',').map((n) => n.trim().toLowerCase()));
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!;
-    if (!HOP_BY_HOP.has(name.toLowerCase()) && !connectionNamed.has(name.toLowerCase())) headers.set(name, headers.has(name) ? `${headers.get(name)}, ${req.rawHeaders[i + 1]}` : req.rawHeaders[i + 1]!);
+  const connection = req.headers.connection;
+  const connectionNamed = connection ? new Set(connection.split(',').map((n) => n.trim().toLowerCase())) : undefined;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || connectionNamed?.has(lower)) continue;
+    const earlier = headers.get(lower);
+    headers.setParsed(name, earlier === undefined ? raw[i + 1]! : `${earlier}, ${raw[i + 1]}`);
   }
   return new MessageContext(runtime, { payload, headers, method, to, contentType: req.headers['content-type'] ?? null });
 }
@@ -222,7 +236,9 @@ export function writeMessage(res: ServerResponse, mc: MessageContext, head: bool
   const serialised = mc.payload.serialize(mc.messageType);
   const body = typeof serialised === 'string' ? Buffer.from(serialised, 'utf8') : serialised;
   const headers: Record<string, string> = {};
-  for (const [name, value] of mc.headers) if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name] = value;
+  mc.headers.forEach((name, value) => {
+    if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name] = value;
+  });
   for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
   if (body.length > 0) headers['Content-Type'] = stringOf(mc.axis2.get(Axis2.CONTENT_TYPE) ?? mc.messageType ?? 'application/octet-stream');
   headers['Content-Length'] = String(body.length);
@@ -245,15 +261,25 @@ function clientDescription(error: MediationError, mc: MessageContext): string {
 /** A backend response nobody reads goes to the client as it arrives. */
 function pipeMessage(res: ServerResponse, mc: MessageContext, status: number, streamed: { stream: Readable | null; length: number | undefined }, head: boolean): void {
   const headers: Record<string, string> = {};
-  for (const [name, value] of mc.headers) if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name] = value;
+  mc.headers.forEach((name, value) => {
+    if (!HOP_BY_HOP.has(name.toLowerCase())) headers[name] = value;
+  });
   if (streamed.length !== undefined) headers['Content-Length'] = String(streamed.length);
   res.writeHead(status, headers);
-  if (head || !streamed.stream) {
-    streamed.stream?.resume();
+  const source = streamed.stream;
+  if (head || !source) {
+    source?.resume();
     res.end();
     return;
   }
-  pipeline(streamed.stream, res).catch(() => res.destroy());
+  // pipe() rather than stream.pipeline(): pipeline's cleanup built an AbortController and a DOMException per
+  // response. A backend failing mid-body cuts the client's connection (its status line is already out); a client
+  // going away releases the backend connection.
+  source.once('error', () => res.destroy());
+  res.once('close', () => {
+    if (!source.readableEnded) source.destroy();
+  });
+  source.pipe(res);
 }
 
 function sendFault(res: ServerResponse, status: number, fault: JsonFault, close = false): void {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CancelSignal } from './cancel-signal.js';
 import { HeaderMap } from './headers.js';
 import { Payload } from './payload.js';
 import type { Runtime } from '../runtime.js';
@@ -51,7 +52,7 @@ export class MessageContext {
   payload: Payload;
   isResponse = false;
   to: string | null;
-  messageId = `urn:uuid:${randomUUID()}`;
+  private id: string | undefined;
   readonly faultStack: FaultHandler[] = [];
   outcome: Outcome = 'continue';
   /** The error that sent this message to the fault flow, if one did. */
@@ -68,7 +69,7 @@ export class MessageContext {
   /** Set when this message is traced: every mediator it goes through is recorded. */
   tracer: Tracer | undefined;
   /** Aborted when the client goes away: backend calls made for this message are cancelled with it. */
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
 
   constructor(
     readonly runtime: Runtime,
@@ -83,6 +84,11 @@ export class MessageContext {
       this.axis2.set(Axis2.CONTENT_TYPE, contentType);
       this.axis2.set(Axis2.MESSAGE_TYPE, contentType.split(';')[0]!.trim());
     }
+  }
+
+  /** Synapse's message id, made when first asked for: most messages never are. */
+  get messageId(): string {
+    return (this.id ??= `urn:uuid:${randomUUID()}`);
   }
 
   /** The messageType that chooses the outgoing serialisation. */

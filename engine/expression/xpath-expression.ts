@@ -18,10 +18,12 @@ import {
   nodeSet,
   xpath,
   type XPathAst,
+  type XPathContextLike,
   type XPathFunction,
   type XValue,
 } from './xpath-lib.js';
 import type { Expression } from './expression.js';
+import { compileFastPath, type FastPathNames, type FastXPath } from './xpath-fast-path.js';
 
 /** Stands for an undeclared prefix, so that `fn:concat` finds the core function as it does in Jaxen. */
 const UNDECLARED = 'urn:mediate:undeclared-prefix:';
@@ -56,10 +58,13 @@ export class XPathExpression implements Expression {
   /** Whether evaluation needs the payload; when it does not, the payload stays unparsed. */
   readonly contentAware: boolean;
   private readonly mentionsNode: boolean;
+  private readonly fast: FastXPath | undefined;
 
+  /** `fastPath: false` keeps every evaluation on the library, for tests that compare both paths. */
   constructor(
     readonly source: string,
     private readonly namespaces: ReadonlyMap<string, string>,
+    options: { fastPath?: boolean } = {},
   ) {
     let parsed: { expression: XPathAst };
     try {
@@ -72,6 +77,24 @@ export class XPathExpression implements Expression {
     this.check(facts);
     this.contentAware = facts.contentAware;
     this.mentionsNode = source.includes('node()');
+    this.fast = options.fastPath === false ? undefined : compileFastPath(this.ast.expression, this.names());
+  }
+
+  /** Whether evaluation runs compiled closures rather than the library (xpath-fast-path.ts). */
+  get fastPath(): boolean {
+    return this.fast !== undefined;
+  }
+
+  private names(): FastPathNames {
+    return {
+      coreFunctionPrefix: (prefix) => isCoreNamespace(prefix === null ? '' : this.namespaceOf(prefix)),
+      variable: (qname) => {
+        const [prefix, local] = splitQName(qname);
+        const synapsePrefix = prefix === null ? null : this.prefixOf(this.namespaceOf(prefix));
+        // No Synapse prefix: $body, $header or $env, which read the payload.
+        return synapsePrefix === null ? undefined : (mc) => resolveVariable(mc, synapsePrefix, local);
+      },
+    };
   }
 
   private check(facts: AstFacts): void {
@@ -99,22 +122,30 @@ export class XPathExpression implements Expression {
 
   /** The raw XPath result. */
   evaluate(mc: MessageContext): XValue {
-    const context = new xpath.XPathContext();
-    context['mc'] = mc;
-    context.expressionContextNode = this.contentAware ? mc.payload.envelope().documentElement : DETACHED;
-    context.namespaceResolver = {
-      getNamespace: (prefix) => (prefix === 'xml' ? XML_NS : this.namespaces.get(prefix) ?? UNDECLARED + prefix),
-    };
-    context.functionResolver = functionResolver;
-    context.variableResolver = {
-      getVariable: (local, namespace) => resolveVariable(mc, this.prefixOf(namespace), local),
-    };
+    // Read before the try: a malformed payload is the payload's error (PayloadError), not the expression's.
+    const contextNode = this.contentAware ? mc.payload.envelope().documentElement : DETACHED;
     try {
-      return this.ast.evaluate(context);
+      return this.fast ? this.fast(mc) : this.ast.evaluate(this.context(mc, contextNode));
     } catch (err) {
       if (err instanceof ExpressionError) throw err;
       throw new ExpressionError(`evaluation of the XPath expression "${this.source}" resulted in an error: ${(err as Error).message}`, undefined, { cause: err });
     }
+  }
+
+  private context(mc: MessageContext, contextNode: unknown): XPathContextLike {
+    const context = new xpath.XPathContext();
+    context['mc'] = mc;
+    context.expressionContextNode = contextNode;
+    context.namespaceResolver = { getNamespace: (prefix) => this.namespaceOf(prefix) };
+    context.functionResolver = functionResolver;
+    context.variableResolver = {
+      getVariable: (local, namespace) => resolveVariable(mc, this.prefixOf(namespace), local),
+    };
+    return context;
+  }
+
+  private namespaceOf(prefix: string): string {
+    return prefix === 'xml' ? XML_NS : this.namespaces.get(prefix) ?? UNDECLARED + prefix;
   }
 
   private prefixOf(namespace: string): string | null {
@@ -151,10 +182,14 @@ const functionResolver = {
   getFunction(local: string, namespace: string): XPathFunction | undefined {
     const synapse = SYNAPSE.get(local);
     if (synapse) return synapse;
-    if (namespace === '' || namespace.startsWith(UNDECLARED)) return coreFunction(local) ?? JAXEN.get(local);
+    if (isCoreNamespace(namespace)) return coreFunction(local) ?? JAXEN.get(local);
     return undefined;
   },
 };
+
+function isCoreNamespace(namespace: string): boolean {
+  return namespace === '' || namespace.startsWith(UNDECLARED);
+}
 
 function resolveVariable(mc: MessageContext, prefix: string | null, name: string): XValue {
   if (prefix === null) {

@@ -51,13 +51,12 @@ function encodingOf(charset: string | undefined): BufferEncoding {
 }
 
 /** Function bodies with their arguments evaluated to strings; `arity` is [min, max]. */
-interface StringFunction {
+export interface StringFunction {
   readonly arity: readonly [number, number];
-  readonly call: (c: XPathContextLike, args: string[]) => XValue;
+  readonly call: (mc: MessageContext, args: string[]) => XValue;
 }
 
-function getProperty(c: XPathContextLike, args: string[]): XValue {
-  const mc = messageOf(c);
+function getProperty(mc: MessageContext, args: string[]): XValue {
   if (args.length === 0) return new xpath.XString('');
   let scope = 'default';
   let name = args[0]!;
@@ -96,19 +95,19 @@ export const SYNAPSE_FUNCTIONS: Record<string, StringFunction> = {
   'get-property': { arity: [0, 3], call: getProperty },
   base64Encode: {
     arity: [1, 2],
-    call: (_c, [text, charset]) => new xpath.XString(text ? Buffer.from(text, encodingOf(charset)).toString('base64') : ''),
+    call: (_mc, [text, charset]) => new xpath.XString(text ? Buffer.from(text, encodingOf(charset)).toString('base64') : ''),
   },
   base64Decode: {
     arity: [1, 2],
-    call: (_c, [text, charset]) => new xpath.XString(text ? Buffer.from(text, 'base64').toString(encodingOf(charset)).trim() : ''),
+    call: (_mc, [text, charset]) => new xpath.XString(text ? Buffer.from(text, 'base64').toString(encodingOf(charset)).trim() : ''),
   },
   'url-encode': {
     arity: [1, 2],
-    call: (_c, [text, charset]) => new xpath.XString(encodePathQuery(text ?? '', encodingOf(charset))),
+    call: (_mc, [text, charset]) => new xpath.XString(encodePathQuery(text ?? '', encodingOf(charset))),
   },
   'hmac-generate': {
     arity: [2, 3],
-    call: (_c, [payload, secret, algorithm]) => {
+    call: (_mc, [payload, secret, algorithm]) => {
       const alg = HMAC_ALGORITHMS[(algorithm ?? 'HmacSHA1').toLowerCase()];
       if (!alg) throw new ExpressionError(`unsupported HMAC algorithm "${algorithm}"`);
       return new xpath.XString(createHmac(alg, secret!).update(payload!).digest('hex'));
@@ -118,9 +117,9 @@ export const SYNAPSE_FUNCTIONS: Record<string, StringFunction> = {
 
 /** Jaxen's non-standard functions in the null namespace (reference §3.2.4). */
 export const JAXEN_FUNCTIONS: Record<string, StringFunction> = {
-  'upper-case': { arity: [1, 1], call: (_c, [s]) => new xpath.XString(s!.toUpperCase()) },
-  'lower-case': { arity: [1, 1], call: (_c, [s]) => new xpath.XString(s!.toLowerCase()) },
-  'ends-with': { arity: [2, 2], call: (_c, [s, suffix]) => new xpath.XBoolean(s!.endsWith(suffix!)) },
+  'upper-case': { arity: [1, 1], call: (_mc, [s]) => new xpath.XString(s!.toUpperCase()) },
+  'lower-case': { arity: [1, 1], call: (_mc, [s]) => new xpath.XString(s!.toLowerCase()) },
+  'ends-with': { arity: [2, 2], call: (_mc, [s, suffix]) => new xpath.XBoolean(s!.endsWith(suffix!)) },
 };
 
 /** Functions Synapse has but Mediate refuses when a sequence loads, with the reason. */
@@ -135,6 +134,6 @@ export function asXPathFunction(name: string, f: StringFunction): XPathFunction 
     if (args.length < f.arity[0] || args.length > f.arity[1]) {
       throw new ExpressionError(`${name}() takes ${f.arity[0]} to ${f.arity[1]} arguments, not ${args.length}`);
     }
-    return f.call(c, args.map((a) => a.evaluate(c).stringValue()));
+    return f.call(messageOf(c), args.map((a) => a.evaluate(c).stringValue()));
   };
 }

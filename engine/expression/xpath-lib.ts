@@ -10,6 +10,16 @@ export interface XValue {
   numberValue(): number;
   booleanValue(): boolean;
 }
+/** The value classes, told apart by their fields so that `instanceof` narrows to them. */
+export interface XStringValue extends XValue {
+  readonly str: string;
+}
+export interface XNumberValue extends XValue {
+  readonly num: number;
+}
+export interface XBooleanValue extends XValue {
+  readonly b: boolean;
+}
 export interface XNodeSetValue extends XValue {
   toArray(): Node[];
   size: number;
@@ -19,7 +29,28 @@ export interface XNodeSetValue extends XValue {
   raw?: { value: unknown };
 }
 export interface XPathAst {
+  readonly expression: object;
   evaluate(context: XPathContextLike): XValue;
+}
+/** Nodes of the parsed expression, as the fast path reads them (see xpath-fast-path.ts). */
+export interface PathExprNode {
+  filter?: object;
+  filterPredicates?: unknown[];
+  locationPath?: unknown;
+}
+export interface FunctionCallNode {
+  functionName: string;
+  arguments: object[];
+}
+export interface VariableReferenceNode {
+  variable: string;
+}
+export interface UnaryNode {
+  rhs: object;
+}
+export interface BinaryNode {
+  lhs: object;
+  rhs: object;
 }
 export interface XPathContextLike {
   expressionContextNode: unknown;
@@ -35,9 +66,26 @@ interface XPathModule {
   parse(expression: string): { expression: XPathAst };
   XPathContext: new () => XPathContextLike;
   XNodeSet: new () => XNodeSetValue;
-  XString: new (s: string) => XValue;
-  XNumber: new (n: number) => XValue;
-  XBoolean: new (b: boolean) => XValue;
+  XString: new (s: string) => XStringValue;
+  XNumber: new (n: number | string) => XNumberValue;
+  XBoolean: new (b: boolean) => XBooleanValue;
+  PathExpr: new () => PathExprNode;
+  FunctionCall: new () => FunctionCallNode;
+  VariableReference: new () => VariableReferenceNode;
+  UnaryMinusOperation: new () => UnaryNode;
+  OrOperation: new () => BinaryNode;
+  AndOperation: new () => BinaryNode;
+  EqualsOperation: new () => BinaryNode;
+  NotEqualOperation: new () => BinaryNode;
+  LessThanOperation: new () => BinaryNode;
+  GreaterThanOperation: new () => BinaryNode;
+  LessThanOrEqualOperation: new () => BinaryNode;
+  GreaterThanOrEqualOperation: new () => BinaryNode;
+  PlusOperation: new () => BinaryNode;
+  MinusOperation: new () => BinaryNode;
+  MultiplyOperation: new () => BinaryNode;
+  DivOperation: new () => BinaryNode;
+  ModOperation: new () => BinaryNode;
   FunctionResolver: new () => { functions: Record<string, XPathFunction>; thisArg: unknown };
 }
 
@@ -65,4 +113,29 @@ export function rawNodeSet(value: unknown, nodes: unknown[] = []): XNodeSetValue
 
 export function isNodeSet(v: XValue): v is XNodeSetValue {
   return v instanceof xpath.XNodeSet;
+}
+
+/** The library's comparison methods, named as it names them. */
+export type XComparison = 'equals' | 'notequal' | 'lessthan' | 'greaterthan' | 'lessthanorequal' | 'greaterthanorequal';
+
+/** Compares two values with the library's own rules, node-sets included. */
+export function compareXValues(op: XComparison, l: XValue, r: XValue): boolean {
+  return (l as unknown as Record<XComparison, (r: XValue) => XValue>)[op](r).booleanValue();
+}
+
+/** XPath's string-to-number conversion as the library does it: no exponent, no Infinity, NaN for anything else. */
+export function xpathNumber(text: string): number {
+  return new xpath.XNumber(text).numberValue();
+}
+
+/** XPath's number-to-string conversion inside an expression (a result is printed the Java way instead). */
+export function xpathNumberText(n: number): string {
+  return new xpath.XNumber(n).stringValue();
+}
+
+const PLAIN_STRING_NUMBER = (xpath.XString.prototype as unknown as { number: unknown }).number;
+
+/** Whether a string value converts to a number by XPath's rules; a typed property's number is its own. */
+export function isPlainString(v: XValue): v is XStringValue {
+  return v instanceof xpath.XString && (v as unknown as { number: unknown }).number === PLAIN_STRING_NUMBER;
 }

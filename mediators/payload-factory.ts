@@ -90,7 +90,7 @@ class PayloadFactoryMediator implements Mediator {
       if (text.trim() === '') mc.payload.setJson(undefined);
       else {
         try {
-          mc.payload.setJson(JSON.parse(text));
+          mc.payload.setJsonText(text);
         } catch (err) {
           throw new MediationError(`payloadFactory produced invalid JSON: ${(err as Error).message}`);
         }

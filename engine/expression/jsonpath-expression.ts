@@ -3,11 +3,13 @@ import { JSONPath } from 'jsonpath-plus';
 import { ExpressionError } from '../errors.js';
 import type { MessageContext } from '../message/message-context.js';
 import { JsonProperty, stringOf } from '../message/typed-value.js';
+import { MemberPath, type PathMatch } from './member-path.js';
 import { lookupProperty } from './properties.js';
 import { XPathExpression } from './xpath-expression.js';
 
 const PROPERTY_SOURCE = /^\$(ctx|trp|axis2):([^.[]+)(.*)$/;
 const SOURCE_SCOPE: Record<string, 'default' | 'transport' | 'axis2'> = { ctx: 'default', trp: 'transport', axis2: 'axis2' };
+const NOT_FOUND: PathMatch = { found: false, value: undefined };
 
 /**
  * `json-eval(path)`: JSONPath over the JSON payload (XML payloads converted first), or over the JSON text of a
@@ -23,6 +25,10 @@ export class JsonPathExpression {
   private readonly dynamicParts: Array<{ text: string; expression: XPathExpression }>;
   /** Jayway's `.length()` (alias `.size()`) ending the path, which jsonpath-plus does not know. */
   private readonly length: boolean;
+  /** The path read by property lookups when it has only member and index steps; jsonpath-plus otherwise. */
+  private readonly members: MemberPath | undefined;
+  /** `json-eval($)` of the payload, whose text the payload may already hold. */
+  private readonly wholePayload: boolean;
 
   constructor(path: string, namespaces: ReadonlyMap<string, string>) {
     this.source = `json-eval(${path})`;
@@ -45,7 +51,10 @@ export class JsonPathExpression {
         throw new ExpressionError(`invalid JSONPath "${path}": ${(err as Error).message}`);
       }
     }
+    const root = p === '$' || p === '$.';
+    this.members = !root && this.dynamicParts.length === 0 && isDefinite(p) ? MemberPath.compile(p) : undefined;
     this.path = p;
+    this.wholePayload = root && !this.propertySource && !this.length;
   }
 
   private resolvePath(mc: MessageContext): string {
@@ -67,32 +76,39 @@ export class JsonPathExpression {
   }
 
   /** The matched values; `found` is false when the path matched nothing. */
-  values(mc: MessageContext): { found: boolean; value: unknown } {
+  values(mc: MessageContext): PathMatch {
     const result = this.select(mc);
     if (!this.length || !result.found) return result;
     const { value } = result;
     if (Array.isArray(value)) return { found: true, value: value.length };
     if (value !== null && typeof value === 'object') return { found: true, value: Object.keys(value).length };
-    return { found: false, value: undefined };
+    return NOT_FOUND;
   }
 
-  private select(mc: MessageContext): { found: boolean; value: unknown } {
+  private select(mc: MessageContext): PathMatch {
     const json = this.input(mc);
-    if (json === undefined) return { found: false, value: undefined };
+    if (json === undefined) return NOT_FOUND;
+    // jsonpath-plus takes a falsy root for no input at all, so that case stays with it.
+    if (this.members && json) return this.members.select(json);
     const path = this.resolvePath(mc);
     if (path === '$' || path === '$.') return { found: true, value: json };
     let matches: unknown[];
     try {
       matches = JSONPath({ path, json: json as object, wrap: true, eval: 'safe' }) as unknown[];
     } catch {
-      return { found: false, value: undefined };
+      return NOT_FOUND;
     }
     // Judged on the substituted path: the `:` of `[{$ctx:i}]` is no slice, the `*` a property may hold is a wildcard.
-    if (isDefinite(path)) return matches.length === 0 ? { found: false, value: undefined } : { found: true, value: matches[0] };
+    if (isDefinite(path)) return matches.length === 0 ? NOT_FOUND : { found: true, value: matches[0] };
     return { found: true, value: matches };
   }
 
   stringValue(mc: MessageContext): string {
+    if (this.wholePayload) {
+      // An object or array prints as its compact text, which an unchanged JSON body has as it came.
+      const text = mc.payload.jsonText();
+      if (text.startsWith('{') || text.startsWith('[')) return text;
+    }
     const { found, value } = this.values(mc);
     if (!found) return '';
     if (value === null) return 'null';

@@ -4,6 +4,7 @@ import { MediationError, PayloadError } from '../errors.js';
 import { childElements, directText, parseXml, serializeXml, type XmlLimits, DEFAULT_XML_LIMITS } from '../xml/dom.js';
 import { bodyOf, envelopeAround, firstBodyChild, isEnvelope, newEnvelope, PAYLOAD_NS } from '../xml/soap.js';
 import { formatOf, sniffFormat, type PayloadFormat } from './content-type.js';
+import { JsonBody } from './json-body.js';
 import { jsonKey, jsonToXml, xmlName, xmlToJson, xmlToJsonText } from './json-xml.js';
 
 export interface PayloadLimits extends XmlLimits {
@@ -26,11 +27,12 @@ export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { ...DEFAULT_XML_LIMITS, ma
 type State =
   | { readonly kind: 'raw'; readonly bytes: Buffer }
   | { readonly kind: 'stream'; readonly stream: Readable | null; readonly length: number | undefined }
-  | { readonly kind: 'json'; readonly value: unknown }
+  | { readonly kind: 'json'; readonly body: JsonBody }
   | { readonly kind: 'xml'; readonly envelope: Document; readonly soap: boolean }
   | { readonly kind: 'text'; readonly text: string };
 
 const EMPTY = Buffer.alloc(0);
+const EMPTY_JSON = JsonBody.ofValue(undefined);
 
 export class Payload {
   private state: State;
@@ -77,14 +79,14 @@ export class Payload {
     if (s.kind === 'stream') return s.stream === null || s.length === 0;
     if (s.kind === 'xml') return firstBodyChild(s.envelope) === null;
     if (s.kind === 'text') return s.text === '';
-    return s.value === undefined;
+    return s.body.isEmpty;
   }
 
   /** The format the payload is held in once built: `json` for JSON payloads, otherwise XML-based. */
   get format(): PayloadFormat | 'empty' {
     this.build();
     const s = this.state;
-    if (s.kind === 'json') return s.value === undefined ? 'empty' : 'json';
+    if (s.kind === 'json') return s.body.isEmpty ? 'empty' : 'json';
     if (s.kind === 'text') return 'text';
     if (s.kind === 'xml') return firstBodyChild(s.envelope) ? (s.soap ? 'soap11' : 'xml') : 'empty';
     return 'empty';
@@ -94,7 +96,7 @@ export class Payload {
   json(): unknown {
     this.build();
     const s = this.state;
-    if (s.kind === 'json') return s.value;
+    if (s.kind === 'json') return s.body.value;
     if (!this.jsonView) {
       const first = firstBodyChild(this.envelope());
       this.jsonView = { value: first ? xmlToJson(first) : undefined };
@@ -110,7 +112,8 @@ export class Payload {
     if (!this.infoset) {
       if (s.kind === 'json') {
         const doc = newEnvelope();
-        if (s.value !== undefined) bodyOf(doc).appendChild(jsonToXml(s.value, doc));
+        const value = s.body.value;
+        if (value !== undefined) bodyOf(doc).appendChild(jsonToXml(value, doc));
         this.infoset = doc;
       } else if (s.kind === 'text') {
         const doc = newEnvelope();
@@ -131,7 +134,15 @@ export class Payload {
   }
 
   setJson(value: unknown): void {
-    this.replace({ kind: 'json', value });
+    this.replace({ kind: 'json', body: JsonBody.ofValue(value) });
+  }
+
+  /**
+   * JSON text a mediator produced, kept as the payload's serialised form and parsed only if something reads
+   * the value. Throws JSON.parse's SyntaxError when the text is not JSON.
+   */
+  setJsonText(text: string): void {
+    this.replace({ kind: 'json', body: JsonBody.produced(text) });
   }
 
   setText(text: string): void {
@@ -163,9 +174,17 @@ export class Payload {
     this.build();
     const s = this.state;
     if (s.kind === 'text') return s.text;
-    if (s.kind === 'json') return s.value === undefined ? '' : JSON.stringify(s.value);
+    if (s.kind === 'json') return s.body.compactText();
     const first = firstBodyChild(this.envelope());
     return first ? (first.textContent ?? '') : '';
+  }
+
+  /** The payload as JSON.stringify prints json(), '' when empty; a JSON body's own text when that is the same. */
+  jsonText(): string {
+    this.build();
+    if (this.state.kind === 'json') return this.state.body.compactText();
+    const value = this.json();
+    return value === undefined ? '' : JSON.stringify(value);
   }
 
   /**
@@ -199,7 +218,7 @@ export class Payload {
         return first ? serializeXml(first) : '';
       }
       default: {
-        if (this.state.kind === 'json' && this.state.value === undefined) return '';
+        if (this.state.kind === 'json' && this.state.body.isEmpty) return '';
         const first = firstBodyChild(this.envelope());
         return first ? serializeXml(first) : '';
       }
@@ -213,9 +232,9 @@ export class Payload {
     return s.kind === 'xml' && s.soap ? 'soap11' : 'xml';
   }
 
-  private serializeJson(): string {
+  private serializeJson(): string | Buffer {
     const s = this.state;
-    if (s.kind === 'json') return s.value === undefined ? '' : JSON.stringify(s.value);
+    if (s.kind === 'json') return s.body.serialized();
     if (s.kind === 'text') return s.text;
     const first = firstBodyChild(this.envelope());
     return first ? xmlToJsonText(first) : '';
@@ -241,14 +260,14 @@ export class Payload {
     if (s.kind === 'stream') throw new MediationError('the payload is being streamed through unread and cannot be read by a mediator');
     if (s.kind !== 'raw') return;
     if (s.bytes.length === 0) {
-      this.state = { kind: 'json', value: undefined };
+      this.state = { kind: 'json', body: EMPTY_JSON };
       return;
     }
     const text = s.bytes.toString('utf8');
     const format = formatOf(this.contentType) ?? sniffFormat(text);
     switch (format) {
       case 'json':
-        this.state = { kind: 'json', value: parseJson(text, this.limits.maxJsonDepth, this.limits.maxJsonValues) };
+        this.state = { kind: 'json', body: JsonBody.received(s.bytes, text, this.limits.maxJsonDepth, this.limits.maxJsonValues) };
         return;
       case 'xml':
       case 'soap11':
@@ -289,29 +308,4 @@ function formEnvelope(text: string, maxFields: number): Document {
   }
   bodyOf(doc).appendChild(root);
   return doc;
-}
-
-export function parseJson(text: string, maxDepth: number, maxValues: number = DEFAULT_PAYLOAD_LIMITS.maxJsonValues): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new PayloadError(`malformed JSON payload: ${(err as Error).message}`, { cause: err });
-  }
-  checkJson(value, maxDepth, maxValues);
-  return value;
-}
-
-/** Walks the parsed value once; recursion is bounded by maxDepth, since deeper nesting throws first. */
-function checkJson(root: unknown, maxDepth: number, maxValues: number): void {
-  let values = 0;
-  const walk = (value: unknown, depth: number): void => {
-    if (value === null || typeof value !== 'object') return;
-    if (depth >= maxDepth) throw new PayloadError(`JSON payload nests deeper than ${maxDepth} levels`);
-    const children = Array.isArray(value) ? value : Object.values(value);
-    values += children.length;
-    if (values > maxValues) throw new PayloadError(`JSON payload has more than ${maxValues} values`);
-    for (const child of children) walk(child, depth + 1);
-  };
-  walk(root, 0);
 }

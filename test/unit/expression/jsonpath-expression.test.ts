@@ -208,6 +208,37 @@ describe('json-eval: booleanValue, nodes, rawValue, errors', () => {
     expect(e.source).toBe('json-eval($.store.name)');
   });
 
+  it('prints $ of a JSON body as compact JSON whatever its spacing, and as the body itself when that is compact', () => {
+    const spaced = makeMessage({ body: '{ "a" : [ 1.50, "\\u0041" ],\n "b" : {} }', contentType: 'application/json' });
+    expect(evalPath('$', spaced)).toBe('{"a":[1.5,"A"],"b":{}}');
+    const compact = '{"a":[1.5,"A"],"b":{}}';
+    const mc = makeMessage({ body: compact, contentType: 'application/json' });
+    expect(evalPath('$', mc)).toBe(compact);
+    expect(mc.payload.serialize('application/json')).toEqual(Buffer.from(compact));
+    expect(evalPath('$', makeMessage({ body: '"text"', contentType: 'application/json' }))).toBe('text');
+    expect(evalPath('$', makeMessage({ body: '<r><a>1</a></r>', contentType: 'application/xml' }))).toBe('{"r":{"a":1}}');
+  });
+
+  it('reads member paths by property lookups with the results jsonpath-plus gives', () => {
+    const mc = json({ a: { b: [5, { c: 'x' }], '-1': 'm' }, s: 'str' });
+    expect(evalPath('$.a.b[1].c', mc)).toBe('x');
+    expect(evalPath("$['a']['b'][0]", mc)).toBe('5');
+    expect(evalPath('$.a[-1]', mc)).toBe('m');
+    expect(evalPath('$.a.b[-1]', mc)).toBe('');
+    expect(evalPath('$.a.b.length()', mc)).toBe('2');
+    expect(evalPath('$.a.size()', mc)).toBe('2');
+    expect(evalPath('$.s.length', mc)).toBe('3');
+    expect(evalPath('$.a.missing.c', mc)).toBe('');
+    expect(new JsonPathExpression('$.a.b', NONE).values(mc)).toEqual({ found: true, value: [5, { c: 'x' }] });
+    expect(new JsonPathExpression("$['a*']", NONE).values(json({ 'a*': 1 }))).toEqual({ found: true, value: [1] });
+  });
+
+  it('reads a member path of a property holding JSON text', () => {
+    const mc = json({}, { properties: { held: '{"x":{"y":[3]}}' } });
+    expect(evalPath('$ctx:held.x.y[0]', mc)).toBe('3');
+    expect(evalPath('$ctx:held.x.z', mc)).toBe('');
+  });
+
   it('reads a path that does not start with $ from the root, as Jayway does', () => {
     const mc = makeMessage({ body: '{"store":{"name":"s"}}', contentType: 'application/json' });
     expect(new JsonPathExpression('store.name', NONE).stringValue(mc)).toBe('s');

@@ -270,6 +270,24 @@ describe('payloadFactory media-type="json" (reference §2.9)', () => {
   test('invalid JSON output faults', async () => {
     const { mc } = await run(withFaultHandler(`<payloadFactory media-type="json"><format>{"a":$1}</format><args><arg value="not json"/></args></payloadFactory>`));
     expect(mc.properties.get('faulted')).toBe('yes');
+    expect(String(mc.properties.get('ERROR_MESSAGE'))).toMatch(/^payloadFactory produced invalid JSON: Unexpected token/);
+  });
+
+  test('the JSON text produced is what is sent, as it is, and is parsed only for a reader', async () => {
+    const { mc } = await run(
+      seq(`<payloadFactory media-type="json"><format>{ "id": $1, "who": "$2" }</format><args><arg value="7"/><arg expression="json-eval($.user.name)"/></args></payloadFactory>`),
+      { body: '{"user":{"name":"bob"}}', contentType: 'application/json' },
+    );
+    expect(mc.payload.serialize(mc.messageType)).toBe('{ "id": 7, "who": "bob" }');
+    expect(mc.payload.jsonText()).toBe('{"id":7,"who":"bob"}');
+    expect(json(mc)).toEqual({ id: 7, who: 'bob' });
+  });
+
+  test('the produced text gives way to the value once a mediator edits it', async () => {
+    const { mc } = await run(
+      seq(`<payloadFactory media-type="json"><format>{ "id": 7 }</format><args/></payloadFactory><enrich><source type="inline">{"extra":1}</source><target xpath="json-eval($)" action="child"/></enrich>`),
+    );
+    expect(mc.payload.serialize(mc.messageType)).toBe('{"id":7,"extra":1}');
   });
 
   test('a $n with no such argument only logs an error; the text is left as it is', async () => {

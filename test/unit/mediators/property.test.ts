@@ -63,6 +63,36 @@ describe('property: set from value, child element, expression (reference §2.1)'
   });
 });
 
+describe('property: a JSON body only read is forwarded as it came', () => {
+  const body = '{ "order": { "id": 7, "items": [ "a", "b" ] } }';
+
+  test('json-eval($) into a property gives compact JSON and leaves the bytes to send untouched', async () => {
+    const { mc } = await run(seq(`<property name="message-body" expression="json-eval($)"/><property name="id" expression="json-eval($.order.id)"/>`), {
+      body,
+      contentType: 'application/json',
+    });
+    expect(mc.properties.get('message-body')).toBe('{"order":{"id":7,"items":["a","b"]}}');
+    expect(mc.properties.get('id')).toBe('7');
+    expect(mc.payload.serialize(mc.messageType)).toEqual(Buffer.from(body));
+  });
+
+  test('a script write re-serialises the body', async () => {
+    const { mc } = await run(
+      seq(`<property name="message-body" expression="json-eval($)"/><script language="js"><![CDATA[var p = mc.getPayloadJSON(); p.order.id = 8; mc.setPayloadJSON(p);]]></script>`),
+      { body, contentType: 'application/json' },
+    );
+    expect(String(mc.payload.serialize(mc.messageType))).toBe('{"order":{"id":8,"items":["a","b"]}}');
+  });
+
+  test('an enrich write re-serialises the body', async () => {
+    const { mc } = await run(seq(`<enrich><source type="inline">{"note":"c"}</source><target xpath="json-eval($.order)" action="child"/></enrich>`), {
+      body,
+      contentType: 'application/json',
+    });
+    expect(String(mc.payload.serialize(mc.messageType))).toBe('{"order":{"id":7,"items":["a","b"],"note":"c"}}');
+  });
+});
+
 describe('property: null and empty results (reference §1.4, §3.2.2, checklist 5)', () => {
   test('an expression whose result is null leaves the old value in place', async () => {
     const { mc } = await run(seq(`<property name="p" expression="get-property('missing')"/>`), { properties: { p: 'old' } });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PayloadError } from '../../../engine/errors.js';
-import { DEFAULT_PAYLOAD_LIMITS, Payload, parseJson } from '../../../engine/message/payload.js';
+import { parseJson } from '../../../engine/message/json-body.js';
+import { DEFAULT_PAYLOAD_LIMITS, Payload } from '../../../engine/message/payload.js';
 import { parseXml, serializeXml } from '../../../engine/xml/dom.js';
 import { bodyOf, firstBodyChild, headerOf, PAYLOAD_NS, SOAP11_NS, SOAP12_NS } from '../../../engine/xml/soap.js';
 
@@ -70,10 +71,14 @@ describe('JSON payloads', () => {
     expect(payload('[1]', 'text/json').json()).toEqual([1]);
   });
 
-  it('are sent byte for byte when nobody changed them', () => {
-    const p = payload('{ "a" : 1 }', 'application/json');
-    p.json();
-    expect(text(p.serialize('application/json'))).toBe('{"a":1}');
+  it('are sent byte for byte when nobody changed them, even once read', () => {
+    const body = Buffer.from('{ "a" : [1.0, "\\u00e9"] }', 'utf8');
+    const p = new Payload(body, 'application/json');
+    expect(p.json()).toEqual({ a: [1, 'é'] });
+    expect(p.jsonText()).toBe('{"a":[1,"é"]}');
+    expect(p.serialize('application/json')).toBe(body);
+    expect(p.serialize(null)).toBe(body);
+    expect(p.text()).toBe('{"a":[1,"é"]}');
     const untouched = payload('{ "a" : 1 }', 'application/json');
     expect(text(untouched.serialize('application/json'))).toBe('{ "a" : 1 }');
     expect(text(untouched.serialize(null))).toBe('{ "a" : 1 }');
@@ -93,6 +98,56 @@ describe('JSON payloads', () => {
     expectPayloadError(() => payload('{bad}', 'application/json').envelope(), /malformed JSON/);
   });
 
+  it('are sent re-serialised once a write replaced them', () => {
+    const p = payload('{ "a" : 1 }', 'application/json');
+    const value = p.json() as { a: number; b?: number };
+    value.b = 2;
+    p.setJson(value);
+    expect(text(p.serialize('application/json'))).toBe('{"a":1,"b":2}');
+    expect(p.jsonText()).toBe('{"a":1,"b":2}');
+  });
+
+  it('keep a compact body as the text JSON.stringify would print', () => {
+    const p = payload('{"a":[1,{"b":"x"}]}', 'application/json');
+    expect(p.format).toBe('json');
+    expect(p.jsonText()).toBe('{"a":[1,{"b":"x"}]}');
+    for (const spelled of ['{"a":1,"a":2}', '{"b":1,"1":2}', '[-0,1e2]', '["\\/"]']) {
+      expect(payload(spelled, 'application/json').jsonText(), spelled).toBe(JSON.stringify(JSON.parse(spelled)));
+    }
+  });
+
+  it('held as text a mediator produced are sent as that text and parsed only when read', () => {
+    const p = payload('<a/>', 'application/xml');
+    p.setJsonText('{ "id" : 7 }');
+    expect(p.format).toBe('json');
+    expect(p.isEmpty).toBe(false);
+    expect(p.serialize('application/json')).toBe('{ "id" : 7 }');
+    expect(p.jsonText()).toBe('{"id":7}');
+    expect(p.json()).toEqual({ id: 7 });
+    expect(serializeXml(firstBodyChild(p.envelope())!)).toBe('<jsonObject><id>7</id></jsonObject>');
+    expect(() => p.setJsonText('{"id":}')).toThrow(SyntaxError);
+  });
+
+  it('refuse over-limit bodies with the message the walk over the value gives', () => {
+    const limits = { ...DEFAULT_PAYLOAD_LIMITS, maxJsonDepth: 4, maxJsonValues: 6 };
+    // The walk counts a container's items before it descends: here the values limit is met first.
+    const deepThenMany = `[[[[[[]]]]],${Array(6).fill(0).join(',')}]`;
+    expectPayloadError(() => payload(deepThenMany, 'application/json', limits).json(), /more than 6 values/);
+    expectPayloadError(() => payload('[[[[[]]]]]', 'application/json', limits).json(), /deeper than 4 levels/);
+    expectPayloadError(() => payload('{"a":[1,2,3],"b":[4,5,6]}', 'application/json', limits).json(), /more than 6 values/);
+    expectPayloadError(() => payload('[[[[[1', 'application/json', limits).json(), /malformed JSON/);
+    // The shortest bodies that break each limit: shorter ones are not walked at all.
+    const shallow = { ...DEFAULT_PAYLOAD_LIMITS, maxJsonDepth: 5 };
+    expectPayloadError(() => payload('[[[[[[]]]]]]', 'application/json', shallow).json(), /deeper than 5 levels/);
+    expect(payload('[[[[[]]]]]', 'application/json', shallow).json()).toEqual([[[[[]]]]]);
+    const few = { ...DEFAULT_PAYLOAD_LIMITS, maxJsonValues: 3 };
+    expectPayloadError(() => payload('[0,0,0,0]', 'application/json', few).json(), /more than 3 values/);
+    expect(payload('[0,0,0]', 'application/json', few).json()).toEqual([0, 0, 0]);
+    // Duplicate keys count once in the parsed value, as before.
+    const duplicates = `{${Array(8).fill('"a":1').join(',')}}`;
+    expect(payload(duplicates, 'application/json', limits).json()).toEqual({ a: 1 });
+  });
+
   it('refuse nesting deeper than the limit', () => {
     const deep = '['.repeat(10) + ']'.repeat(10);
     expectPayloadError(() => payload(deep, 'application/json', { ...DEFAULT_PAYLOAD_LIMITS, maxJsonDepth: 5 }).json(), /deeper than 5/);
@@ -103,7 +158,7 @@ describe('JSON payloads', () => {
     const value = payload('{"__proto__":{"polluted":1}}', 'application/json').json() as object;
     expect(Object.keys(value)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    expect(parseJson('{"a":1}', 4)).toEqual({ a: 1 });
+    expect(parseJson('{"a":1}', 4, 10)).toEqual({ a: 1 });
   });
 });
 

@@ -17,20 +17,23 @@
 //   --no-latency       skip the latency phase at a moderate, fixed offered load
 //   --out FILE         results JSON (default bench/results/bench-<time>.json)
 //   --keep             keep the temporary folder (generated configs, logs)
+//   --node-options S   NODE_OPTIONS for the fastify proxy and Mediate alike (default --max-semi-space-size=32, the
+//                      young generation mediate serve gives its workers; with one worker Mediate serves in its
+//                      own process, which gets it only this way); `none` for Node's defaults
 //   --max-foreign F    share of the machine's CPU (0..1) other processes may use during a measurement before it
 //                      is repeated (default 0.1; up to 2 repeats); before each one the script waits for quiet
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { jsonDocument } from './lib/backend.mjs';
-import { backendStats, MEDIATE_SCENARIOS, startTargets } from './lib/targets.mjs';
+import { backendStats, MEDIATE_SCENARIOS, startTargets, YOUNG_GENERATION_FLAG } from './lib/targets.mjs';
 import { ensureTools, machineInfo, median, parseArgs, Processes, RESULTS_DIR, ROOT, rssKb, sleep, timestamp } from './lib/util.mjs';
 import { foreignShare, snapshot, waitQuiet } from './lib/contention.mjs';
 import { runWrk, writeScript } from './lib/wrk.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
   quick: 'flag', workers: 'value', rounds: 'value', seconds: 'value', warmup: 'value', rewarm: 'value', connections: 'value', bodies: 'value',
-  targets: 'value', pin: 'flag', latency: 'flag', out: 'value', keep: 'flag', 'max-foreign': 'value',
+  targets: 'value', pin: 'flag', latency: 'flag', out: 'value', keep: 'flag', 'max-foreign': 'value', 'node-options': 'value',
 });
 const quick = !!opts.quick;
 const workers = Number(opts.workers ?? 1);
@@ -44,6 +47,7 @@ const ids = opts.targets ? String(opts.targets).split(',') : undefined;
 const latencyPhase = opts.latency !== false;
 const LATENCY = { connections: 50, thinkMs: 50, body: 1024 };
 const maxForeign = Number(opts['max-foreign'] ?? 0.1);
+const nodeOptions = opts['node-options'] === 'none' ? '' : String(opts['node-options'] ?? YOUNG_GENERATION_FLAG);
 
 const started = Date.now();
 const log = (msg) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
@@ -55,6 +59,7 @@ const proxyCpus = pin ? '0' : undefined;
 const backendCpus = pin ? '1' : undefined;
 log(`${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.nginx}, ${machine.wrk?.split(' [')[0]}`);
 log(`workers: ${workers} for Mediate, the fastify proxy and nginx; ${pin ? 'pinned: proxy under test on CPU 0, backend and wrk on CPU 1' : 'not pinned'}`);
+log(`NODE_OPTIONS of the fastify proxy and Mediate alike: ${nodeOptions || '(none)'}`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'mediate-bench-'));
 const logDir = join(tmp, 'logs');
@@ -76,7 +81,7 @@ const variants = connectionCounts.flatMap((c) => bodySizes.map((b) => ({ key: `c
 let exitCode = 0;
 try {
   log(`starting targets (configs and logs in ${tmp})`);
-  const { targets, tokenPort } = await startTargets(procs, { tmp, workers, nginxPath: paths.nginx, proxyCpus, backendCpus, ids, log });
+  const { targets, tokenPort } = await startTargets(procs, { tmp, workers, nginxPath: paths.nginx, proxyCpus, backendCpus, ids, log, nodeOptions });
   for (const t of targets) log(`  ${t.id.padEnd(14)} ${t.url('/echo')}  (pid ${t.pid})`);
 
   await preflight(targets);
@@ -125,7 +130,7 @@ try {
     date: new Date().toISOString(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     machine,
-    settings: { quick, workers, rounds, seconds, warmup, rewarm, connections: connectionCounts, bodies: bodySizes, pinned: pin, latency: latencyPhase ? LATENCY : null, maxForeign },
+    settings: { quick, workers, rounds, seconds, warmup, rewarm, connections: connectionCounts, bodies: bodySizes, pinned: pin, latency: latencyPhase ? LATENCY : null, maxForeign, nodeOptions },
     targets: targets.map((t) => ({ id: t.id, label: t.label, url: t.url('/echo') })),
     backend: { tokenRequests: stats.tokenRequests, unauthorized: stats.unauthorized, requests: stats.requests },
     rssKbAtEnd: rss,

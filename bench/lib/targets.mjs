@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { BENCH_DIR, MEDIATE_BIN, ROOT, freePort } from './util.mjs';
 
 export const ADMIN_PASSWORD = 'bench-admin';
+/** The young-generation size `mediate serve` gives its worker processes (engine/gateway/cluster.ts). */
+export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=32';
 /** The environment of a benchmark gateway: the admin password, and the OAuth client secret its API file references. */
 export const MEDIATE_ENV = { MEDIATE_ADMIN_PASSWORD: ADMIN_PASSWORD, BENCH_CLIENT_SECRET: 'pizzashack-secret' };
 const CLIENT_BASIC = Buffer.from('pizzashack-client:pizzashack-secret').toString('base64');
@@ -181,7 +183,9 @@ export const FASTIFY_SCRIPT = join(BENCH_DIR, 'lib/fastify-proxy.mjs');
  * Returns { backend, tokenPort, targets: [{ id, label, url(path), pid, child }] } where url() gives the URL to
  * load for a request path such as /echo.
  */
-export async function startTargets(procs, { tmp, workers, nginxPath, proxyCpus, backendCpus, ids, log }) {
+export async function startTargets(procs, { tmp, workers, nginxPath, proxyCpus, backendCpus, ids, log, nodeOptions = '' }) {
+  // The same Node flags for both Node proxies, so that neither is tuned and the other not.
+  const nodeEnv = nodeOptions ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, nodeOptions].filter(Boolean).join(' ') } : {};
   const b = await procs.start('backend', process.execPath, [BACKEND_SCRIPT, '--port', '0', '--token-port', '0'], {
     cpus: backendCpus,
     ready: /ready (\d+) (\d+)/,
@@ -207,6 +211,7 @@ export async function startTargets(procs, { tmp, workers, nginxPath, proxyCpus, 
     const port = await freePort();
     const f = await procs.start('fastify-proxy', process.execPath, [FASTIFY_SCRIPT, '--port', String(port), '--upstream', `http://127.0.0.1:${backend}`, '--workers', String(workers)], {
       cpus: proxyCpus,
+      env: nodeEnv,
       ready: /listening (\S+)/,
     });
     targets.push({ id: 'fastify', label: `@fastify/http-proxy (${workers} worker${workers > 1 ? 's' : ''})`, url: (p) => `http://127.0.0.1:${port}${p}`, pid: f.pid, child: f.child });
@@ -223,7 +228,7 @@ export async function startTargets(procs, { tmp, workers, nginxPath, proxyCpus, 
     configs.map(async ({ id, dir, port, adminPort }) => {
       const m = await procs.start(id, process.execPath, [MEDIATE_BIN, 'serve', '--config', dir, '--port', String(port), '--admin-port', String(adminPort), '--workers', String(workers)], {
         cpus: proxyCpus,
-        env: MEDIATE_ENV,
+        env: { ...MEDIATE_ENV, ...nodeEnv },
         ready: /admin API (\S+)/,
       });
       const s = MEDIATE_SCENARIOS[id];

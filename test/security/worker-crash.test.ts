@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { call, configFolder, eventually, ServeProcess, SYNAPSE_NS } from '../e2e/support/harness.js';
+import { YOUNG_GENERATION_FLAG } from '../../engine/gateway/cluster.js';
 
 /**
  * kill -9 of a worker of `mediate serve --workers 2` while it serves load that writes the registry
@@ -57,6 +58,8 @@ describe.runIf(process.platform === 'linux')('kill -9 of a worker under load', (
     const primary = serve.child.pid!;
     await eventually(() => (children(primary).length === 2 ? true : undefined), 15_000, 'two workers');
     const workers = children(primary);
+    // Workers run with the larger young generation the primary gives them (engine/gateway/cluster.ts).
+    for (const w of workers) expect(readFileSync(`/proc/${w}/cmdline`, 'utf8').split('\0')).toContain(YOUNG_GENERATION_FLAG);
 
     const results: Array<{ started: number; at: number; ok: boolean; status?: number; error?: string }> = [];
     let stop = false;

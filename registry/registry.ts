@@ -47,7 +47,7 @@ export class Registry implements MediationRegistry {
   private readonly readKeys = new Map<string, { key: RegistryKey; settings: ScopeSettings }>();
   /** The text of each cached resource, decoded once (stores hand out the same Resource until it changes). */
   private readonly texts = new WeakMap<Resource, string>();
-  private readonly reads = metrics.registryOperations.labels('read');
+  private readonly reads = metrics.registryOperations.with('read');
 
   /** The key after redirection, with its store. */
   resolve(keyText: string, allowProperty = true): { key: RegistryKey; settings: ScopeSettings } {
@@ -112,7 +112,7 @@ export class Registry implements MediationRegistry {
   }
 
   private writable(keyText: string, allowProperty = false): { key: RegistryKey; store: RegistryStore } {
-    metrics.registryOperations.inc({ operation: 'write' });
+    metrics.registryOperations.with('write').inc();
     const { key, settings } = this.resolve(keyText, allowProperty);
     if (key.path === '/') throw new RegistryKeyError(keyText, 'the root of a registry space is a collection and cannot be written');
     if (settings.readOnly) throw new RegistryReadOnlyError(key);

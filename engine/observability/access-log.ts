@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redactValue } from '../redact.js';
 import type { Logger } from '../runtime.js';
-import type { Counter, Histogram } from 'prom-client';
 import { metrics } from './metrics.js';
 
 /** What the gateway learns about a request while serving it, for its access log line and its metrics. */
@@ -37,10 +36,9 @@ export function trackRequest(req: IncomingMessage, res: ServerResponse, logger: 
   res.once('close', () => {
     const totalMs = performance.now() - started;
     const api = record.api ?? '-';
-    const series = seriesOf(api);
-    series.requests(record.resource ?? '-', res.statusCode).inc();
-    series.duration.observe(totalMs / 1000);
-    if (record.backendMs > 0) series.backend.observe(record.backendMs / 1000);
+    metrics.requests.with(api, record.resource ?? '-', String(res.statusCode)).inc();
+    metrics.requestDuration.with(api).observe(totalMs / 1000);
+    if (record.backendMs > 0) metrics.backendDuration.with(api).observe(record.backendMs / 1000);
     if (record.faultCode !== undefined) metrics.faults.inc({ code: String(record.faultCode) });
     logger.log('info', 'request', {
       type: 'access',
@@ -58,34 +56,6 @@ export function trackRequest(req: IncomingMessage, res: ServerResponse, logger: 
     });
   });
   return record;
-}
-
-/** An API's metric series, bound to their labels once: prom-client hashes a label object on every call otherwise. */
-interface ApiSeries {
-  readonly duration: Histogram.Internal<'api'>;
-  readonly backend: Histogram.Internal<'api'>;
-  requests(resource: string, status: number): Counter.Internal;
-}
-
-const series = new Map<string, ApiSeries>();
-
-function seriesOf(api: string): ApiSeries {
-  let s = series.get(api);
-  if (!s) {
-    const counters = new Map<string, Counter.Internal>();
-    s = {
-      duration: metrics.requestDuration.labels(api),
-      backend: metrics.backendDuration.labels(api),
-      requests(resource, status) {
-        const key = `${status} ${resource}`;
-        let counter = counters.get(key);
-        if (!counter) counters.set(key, (counter = metrics.requests.labels(api, resource, String(status))));
-        return counter;
-      },
-    };
-    series.set(api, s);
-  }
-  return s;
 }
 
 function round(ms: number): number {

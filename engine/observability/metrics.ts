@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, register } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, register } from 'prom-client';
+import { BoundCounter, BoundHistogram } from './bound-series.js';
 import { oauthMetrics } from '../endpoint/oauth/metrics.js';
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -9,11 +10,11 @@ const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
  * exposed on the admin port at /metrics.
  */
 export const metrics = {
-  requests: new Counter({ name: 'mediate_requests_total', help: 'Requests answered, by API, resource and status', labelNames: ['api', 'resource', 'status'] as const }),
-  requestDuration: new Histogram({ name: 'mediate_request_duration_seconds', help: 'Time from request to the end of the answer', labelNames: ['api'] as const, buckets: SECONDS }),
-  backendDuration: new Histogram({ name: 'mediate_backend_duration_seconds', help: 'Time spent in backend calls per request', labelNames: ['api'] as const, buckets: SECONDS }),
+  requests: new BoundCounter('mediate_requests_total', 'Requests answered, by API, resource and status', ['api', 'resource', 'status']),
+  requestDuration: new BoundHistogram('mediate_request_duration_seconds', 'Time from request to the end of the answer', ['api'], SECONDS),
+  backendDuration: new BoundHistogram('mediate_backend_duration_seconds', 'Time spent in backend calls per request', ['api'], SECONDS),
   faults: new Counter({ name: 'mediate_faults_total', help: 'Requests that ended in a fault, by ERROR_CODE', labelNames: ['code'] as const }),
-  registryOperations: new Counter({ name: 'mediate_registry_operations_total', help: 'Registry operations by kind', labelNames: ['operation'] as const }),
+  registryOperations: new BoundCounter('mediate_registry_operations_total', 'Registry operations by kind', ['operation']),
 };
 
 /** Metrics only the cluster primary has: kept apart so that they do not collide with the workers' aggregate. */

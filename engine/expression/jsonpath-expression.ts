@@ -104,11 +104,8 @@ export class JsonPathExpression {
   }
 
   stringValue(mc: MessageContext): string {
-    if (this.wholePayload) {
-      // An object or array prints as its compact text, which an unchanged JSON body has as it came.
-      const text = mc.payload.jsonText();
-      if (text.startsWith('{') || text.startsWith('[')) return text;
-    }
+    // `$` is the body as it stands, read whole as Synapse reads it (Payload.jsonText).
+    if (this.wholePayload) return mc.payload.jsonText();
     const { found, value } = this.values(mc);
     if (!found) return '';
     if (value === null) return 'null';

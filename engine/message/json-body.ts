@@ -48,6 +48,12 @@ export class JsonBody {
   serialized(): string | Buffer {
     return this.sent ?? this.compactText();
   }
+
+  /** serialized() as text. */
+  text(): string {
+    const sent = this.serialized();
+    return typeof sent === 'string' ? sent : sent.toString('utf8');
+  }
 }
 
 export function parseJson(text: string, maxDepth: number, maxValues: number): unknown {

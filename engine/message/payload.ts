@@ -179,10 +179,19 @@ export class Payload {
     return first ? (first.textContent ?? '') : '';
   }
 
-  /** The payload as JSON.stringify prints json(), '' when empty; a JSON body's own text when that is the same. */
+  /**
+   * The JSON body as it stands, for `json-eval($)`: Synapse reads its JSON stream whole, unparsed
+   * (SynapseJsonPath's whole-body case), so a JSON body that came in is its text as it came, not even parsed;
+   * JSON a mediator wrote is that text; other payloads are converted to JSON. '' when empty.
+   */
   jsonText(): string {
+    const s = this.state;
+    if (s.kind === 'raw' && s.bytes.length > 0) {
+      const text = s.bytes.toString('utf8');
+      if ((formatOf(this.contentType) ?? sniffFormat(text)) === 'json') return text;
+    }
     this.build();
-    if (this.state.kind === 'json') return this.state.body.compactText();
+    if (this.state.kind === 'json') return this.state.body.text();
     const value = this.json();
     return value === undefined ? '' : JSON.stringify(value);
   }

@@ -208,14 +208,23 @@ describe('json-eval: booleanValue, nodes, rawValue, errors', () => {
     expect(e.source).toBe('json-eval($.store.name)');
   });
 
-  it('prints $ of a JSON body as compact JSON whatever its spacing, and as the body itself when that is compact', () => {
-    const spaced = makeMessage({ body: '{ "a" : [ 1.50, "\\u0041" ],\n "b" : {} }', contentType: 'application/json' });
-    expect(evalPath('$', spaced)).toBe('{"a":[1.5,"A"],"b":{}}');
-    const compact = '{"a":[1.5,"A"],"b":{}}';
-    const mc = makeMessage({ body: compact, contentType: 'application/json' });
-    expect(evalPath('$', mc)).toBe(compact);
-    expect(mc.payload.serialize('application/json')).toEqual(Buffer.from(compact));
-    expect(evalPath('$', makeMessage({ body: '"text"', contentType: 'application/json' }))).toBe('text');
+  it('prints $ of a JSON body as the body itself, unparsed, as Synapse reads the whole JSON stream', () => {
+    const spelled = '{ "a" : [ 1.50, "\\u0041" ],\n "b" : {} }';
+    const mc = makeMessage({ body: spelled, contentType: 'application/json' });
+    expect(evalPath('$', mc)).toBe(spelled);
+    expect(evalPath('$.', mc)).toBe(spelled);
+    expect(mc.payload.isRaw).toBe(true);
+    expect(mc.payload.serialize('application/json')).toEqual(Buffer.from(spelled));
+    expect(evalPath('$', makeMessage({ body: '"text"', contentType: 'application/json' }))).toBe('"text"');
+    // Not parsed, so not refused either: Synapse hands the stream on as it is.
+    expect(evalPath('$', makeMessage({ body: '{"a":', contentType: 'application/json' }))).toBe('{"a":');
+    expect(evalPath('$', makeMessage({ body: '', contentType: 'application/json' }))).toBe('');
+  });
+
+  it('prints $ of a changed JSON body as its compact JSON, and of an XML body as its JSON conversion', () => {
+    const mc = makeMessage({ body: '{ "a" : 1 }', contentType: 'application/json' });
+    mc.payload.setJson({ a: 2 });
+    expect(evalPath('$', mc)).toBe('{"a":2}');
     expect(evalPath('$', makeMessage({ body: '<r><a>1</a></r>', contentType: 'application/xml' }))).toBe('{"r":{"a":1}}');
   });
 

@@ -279,7 +279,7 @@ describe('payloadFactory media-type="json" (reference §2.9)', () => {
       { body: '{"user":{"name":"bob"}}', contentType: 'application/json' },
     );
     expect(mc.payload.serialize(mc.messageType)).toBe('{ "id": 7, "who": "bob" }');
-    expect(mc.payload.jsonText()).toBe('{"id":7,"who":"bob"}');
+    expect(mc.payload.jsonText()).toBe('{ "id": 7, "who": "bob" }');
     expect(json(mc)).toEqual({ id: 7, who: 'bob' });
   });
 

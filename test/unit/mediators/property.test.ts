@@ -66,12 +66,12 @@ describe('property: set from value, child element, expression (reference §2.1)'
 describe('property: a JSON body only read is forwarded as it came', () => {
   const body = '{ "order": { "id": 7, "items": [ "a", "b" ] } }';
 
-  test('json-eval($) into a property gives compact JSON and leaves the bytes to send untouched', async () => {
+  test('json-eval($) into a property gives the body as it came, unparsed, and leaves the bytes to send untouched', async () => {
     const { mc } = await run(seq(`<property name="message-body" expression="json-eval($)"/><property name="id" expression="json-eval($.order.id)"/>`), {
       body,
       contentType: 'application/json',
     });
-    expect(mc.properties.get('message-body')).toBe('{"order":{"id":7,"items":["a","b"]}}');
+    expect(mc.properties.get('message-body')).toBe(body);
     expect(mc.properties.get('id')).toBe('7');
     expect(mc.payload.serialize(mc.messageType)).toEqual(Buffer.from(body));
   });

@@ -140,7 +140,11 @@ export function readAll(body: Readable): Promise<Buffer> {
   });
 }
 
+/** Repeated headers (Set-Cookie, Via) come as arrays; the usual response has none and is used as it is. */
 function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  let repeated = false;
+  for (const name in headers) if (typeof headers[name] !== 'string') repeated = true;
+  if (!repeated) return headers as Record<string, string>;
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;

@@ -26,7 +26,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { jsonDocument } from './lib/backend.mjs';
-import { backendStats, MEDIATE_SCENARIOS, startTargets, YOUNG_GENERATION_FLAG } from './lib/targets.mjs';
+import { backendStats, MEDIATE_SCENARIOS, nodeOptionsOf, startTargets } from './lib/targets.mjs';
 import { ensureTools, machineInfo, median, parseArgs, Processes, RESULTS_DIR, ROOT, rssKb, sleep, timestamp } from './lib/util.mjs';
 import { foreignShare, snapshot, waitQuiet } from './lib/contention.mjs';
 import { runWrk, writeScript } from './lib/wrk.mjs';
@@ -47,7 +47,7 @@ const ids = opts.targets ? String(opts.targets).split(',') : undefined;
 const latencyPhase = opts.latency !== false;
 const LATENCY = { connections: 50, thinkMs: 50, body: 1024 };
 const maxForeign = Number(opts['max-foreign'] ?? 0.1);
-const nodeOptions = opts['node-options'] === 'none' ? '' : String(opts['node-options'] ?? YOUNG_GENERATION_FLAG);
+const nodeOptions = nodeOptionsOf(opts['node-options']);
 
 const started = Date.now();
 const log = (msg) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);

@@ -10,16 +10,17 @@
 //   --warmup S       load before the measured part (default 5)
 //   --connections N  wrk connections (default 50)
 //   --body N         request body bytes (default 1024)
+//   --node-options S NODE_OPTIONS of the gateway (default --max-semi-space-size=32, as npm run bench; none: Node's)
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { jsonDocument } from './lib/backend.mjs';
 import { formatProfileSummary, summariseProfile } from './lib/cpuprofile.mjs';
-import { BACKEND_SCRIPT, MEDIATE_ENV, MEDIATE_SCENARIOS, writeMediateConfig } from './lib/targets.mjs';
+import { BACKEND_SCRIPT, MEDIATE_ENV, MEDIATE_SCENARIOS, nodeEnv, nodeOptionsOf, writeMediateConfig } from './lib/targets.mjs';
 import { ensureTools, MEDIATE_BIN, parseArgs, Processes, RESULTS_DIR, ROOT, timestamp } from './lib/util.mjs';
 import { runWrk, writeScript } from './lib/wrk.mjs';
 
-const opts = parseArgs(process.argv.slice(2), { scenarios: 'value', seconds: 'value', warmup: 'value', connections: 'value', body: 'value' });
+const opts = parseArgs(process.argv.slice(2), { scenarios: 'value', seconds: 'value', warmup: 'value', connections: 'value', body: 'value', 'node-options': 'value' });
 const scenarios = opts.scenarios ? String(opts.scenarios).split(',') : Object.keys(MEDIATE_SCENARIOS);
 const seconds = Number(opts.seconds ?? 20);
 const warmup = Number(opts.warmup ?? 5);
@@ -50,7 +51,7 @@ try {
       id,
       process.execPath,
       ['--cpu-prof', `--cpu-prof-dir=${profDir}`, MEDIATE_BIN, 'serve', '--config', dir, '--port', String(port), '--admin-port', String(adminPort), '--workers', '1'],
-      { cpus: '0', env: MEDIATE_ENV, ready: /admin API/ },
+      { cpus: '0', env: { ...MEDIATE_ENV, ...nodeEnv(nodeOptionsOf(opts['node-options'])) }, ready: /admin API/ },
     );
     const url = `http://127.0.0.1:${port}${MEDIATE_SCENARIOS[id].context}/1.0.0/echo`;
     await runWrk({ url, connections, seconds: warmup, script, cpus: '1' });

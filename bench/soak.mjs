@@ -11,16 +11,17 @@
 //   --workers N      gateway workers (default 1)
 //   --sample S       seconds between RSS samples (default 5)
 //   --out FILE       results JSON (default bench/results/soak-<time>.json)
+//   --node-options S NODE_OPTIONS of the gateway (default --max-semi-space-size=32, as npm run bench; none: Node's)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { jsonDocument } from './lib/backend.mjs';
 import { foreignShare, snapshot } from './lib/contention.mjs';
-import { BACKEND_SCRIPT, backendStats, MEDIATE_ENV, MEDIATE_SCENARIOS, writeMediateConfig } from './lib/targets.mjs';
+import { BACKEND_SCRIPT, backendStats, MEDIATE_ENV, MEDIATE_SCENARIOS, nodeEnv, nodeOptionsOf, writeMediateConfig } from './lib/targets.mjs';
 import { ensureTools, machineInfo, MEDIATE_BIN, median, parseArgs, Processes, RESULTS_DIR, ROOT, rssKb, sleep, timestamp } from './lib/util.mjs';
 import { runWrk, writeScript } from './lib/wrk.mjs';
 
-const opts = parseArgs(process.argv.slice(2), { minutes: 'value', warmup: 'value', connections: 'value', workers: 'value', sample: 'value', out: 'value' });
+const opts = parseArgs(process.argv.slice(2), { minutes: 'value', warmup: 'value', connections: 'value', workers: 'value', sample: 'value', out: 'value', 'node-options': 'value' });
 const minutes = Number(opts.minutes ?? 5);
 const warmup = Number(opts.warmup ?? 30);
 const connections = Number(opts.connections ?? 50);
@@ -47,7 +48,7 @@ try {
   const { port, adminPort } = await writeMediateConfig(dir, ids, { backend, tokenPort, workers });
   const g = await procs.start('mediate', process.execPath, [MEDIATE_BIN, 'serve', '--config', dir, '--port', String(port), '--admin-port', String(adminPort), '--workers', String(workers)], {
     cpus: pin ? '0' : undefined,
-    env: MEDIATE_ENV,
+    env: { ...MEDIATE_ENV, ...nodeEnv(nodeOptionsOf(opts['node-options'])) },
     ready: /admin API/,
   });
   const apiPaths = ids.map((id) => `${MEDIATE_SCENARIOS[id].context}/1.0.0/echo`);

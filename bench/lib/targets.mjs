@@ -7,7 +7,21 @@ import { BENCH_DIR, MEDIATE_BIN, ROOT, freePort } from './util.mjs';
 
 export const ADMIN_PASSWORD = 'bench-admin';
 /** The young-generation size `mediate serve` gives its worker processes (engine/gateway/cluster.ts). */
-export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=32';
+const YOUNG_GENERATION_FLAG = '--max-semi-space-size=32';
+
+/**
+ * The NODE_OPTIONS of the Node proxies under test, from a `--node-options` value: by default the young
+ * generation mediate serve gives its workers (one worker serves in the mediate process, which only NODE_OPTIONS
+ * reaches); `none` for Node's defaults.
+ */
+export function nodeOptionsOf(option) {
+  return option === 'none' ? '' : String(option ?? YOUNG_GENERATION_FLAG);
+}
+
+/** The environment that gives a process `nodeOptions`, on top of any NODE_OPTIONS already set. */
+export function nodeEnv(nodeOptions) {
+  return nodeOptions ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, nodeOptions].filter(Boolean).join(' ') } : {};
+}
 /** The environment of a benchmark gateway: the admin password, and the OAuth client secret its API file references. */
 export const MEDIATE_ENV = { MEDIATE_ADMIN_PASSWORD: ADMIN_PASSWORD, BENCH_CLIENT_SECRET: 'pizzashack-secret' };
 const CLIENT_BASIC = Buffer.from('pizzashack-client:pizzashack-secret').toString('base64');
@@ -185,7 +199,7 @@ export const FASTIFY_SCRIPT = join(BENCH_DIR, 'lib/fastify-proxy.mjs');
  */
 export async function startTargets(procs, { tmp, workers, nginxPath, proxyCpus, backendCpus, ids, log, nodeOptions = '' }) {
   // The same Node flags for both Node proxies, so that neither is tuned and the other not.
-  const nodeEnv = nodeOptions ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, nodeOptions].filter(Boolean).join(' ') } : {};
+  const env = nodeEnv(nodeOptions);
   const b = await procs.start('backend', process.execPath, [BACKEND_SCRIPT, '--port', '0', '--token-port', '0'], {
     cpus: backendCpus,
     ready: /ready (\d+) (\d+)/,
@@ -211,7 +225,7 @@ export async function startTargets(procs, { tmp, workers, nginxPath, proxyCpus, 
     const port = await freePort();
     const f = await procs.start('fastify-proxy', process.execPath, [FASTIFY_SCRIPT, '--port', String(port), '--upstream', `http://127.0.0.1:${backend}`, '--workers', String(workers)], {
       cpus: proxyCpus,
-      env: nodeEnv,
+      env,
       ready: /listening (\S+)/,
     });
     targets.push({ id: 'fastify', label: `@fastify/http-proxy (${workers} worker${workers > 1 ? 's' : ''})`, url: (p) => `http://127.0.0.1:${port}${p}`, pid: f.pid, child: f.child });
@@ -228,7 +242,7 @@ export async function startTargets(procs, { tmp, workers, nginxPath, proxyCpus, 
     configs.map(async ({ id, dir, port, adminPort }) => {
       const m = await procs.start(id, process.execPath, [MEDIATE_BIN, 'serve', '--config', dir, '--port', String(port), '--admin-port', String(adminPort), '--workers', String(workers)], {
         cpus: proxyCpus,
-        env: { ...MEDIATE_ENV, ...nodeEnv },
+        env: { ...MEDIATE_ENV, ...env },
         ready: /admin API (\S+)/,
       });
       const s = MEDIATE_SCENARIOS[id];

@@ -3,6 +3,7 @@ import { takeResponse } from '../endpoint/exchange.js';
 import { MediationError } from '../errors.js';
 import { runFlow } from '../interpreter.js';
 import { Axis2, type FaultHandler, type MessageContext } from '../message/message-context.js';
+import type { ArtifactLookup } from '../runtime.js';
 import type { FlowName, UploadedFlows } from './flow-store.js';
 
 /** The global fault sequence a resource without its own falls back to (reference §1.3). */
@@ -68,19 +69,11 @@ export function canStream(api: Api, resource: Resource, uploaded: UploadedFlows)
  */
 export async function runApi(mc: MessageContext, api: Api, resource: Resource, uploaded: UploadedFlows): Promise<void> {
   const artifacts = mc.runtime.artifacts;
-  const flow = (name: FlowName): FaultHandler | undefined => {
-    if (uploaded[name]) return uploaded[name];
-    const named = api.flows?.[name];
-    if (!named) return undefined;
-    const sequence = artifacts.sequence(named);
-    if (!sequence) throw new MediationError(`Sequence named "${named}" cannot be found (the ${name} flow of ${api.name})`);
-    return sequence;
-  };
   await runFlow(mc, async () => {
-    const fault = flow('fault') ?? resolve(mc, resource.faultFlow) ?? artifacts.sequence(GLOBAL_FAULT);
+    const fault = flowOf(api, uploaded, 'fault', artifacts) ?? resolve(mc, resource.faultFlow) ?? artifacts.sequence(GLOBAL_FAULT);
     if (fault) mc.faultStack.push(fault);
-    const inFlow = flow('in');
-    const outFlow = flow('out');
+    const inFlow = flowOf(api, uploaded, 'in', artifacts);
+    const outFlow = flowOf(api, uploaded, 'out', artifacts);
     const resourceOut = resolve(mc, resource.outFlow);
     mc.onResponse = async (m) => {
       if (outFlow && !(await outFlow.mediate(m))) return;
@@ -99,6 +92,16 @@ export async function runApi(mc: MessageContext, api: Api, resource: Resource, u
     await mc.onResponse(mc);
     return false;
   });
+}
+
+/** The API's flow of that name: an uploaded one first, else the sequence its configuration names. */
+function flowOf(api: Api, uploaded: UploadedFlows, name: FlowName, artifacts: ArtifactLookup): FaultHandler | undefined {
+  if (uploaded[name]) return uploaded[name];
+  const named = api.flows?.[name];
+  if (!named) return undefined;
+  const sequence = artifacts.sequence(named);
+  if (!sequence) throw new MediationError(`Sequence named "${named}" cannot be found (the ${name} flow of ${api.name})`);
+  return sequence;
 }
 
 function resolve(mc: MessageContext, ref: FlowRef | undefined): FaultHandler | undefined {

@@ -72,11 +72,13 @@ export class Endpoint {
    */
   async forward(mc: MessageContext, signal: CancelSignal | undefined = mc.signal): Promise<StreamedResponse | BackendResponse> {
     const streamed = mc.payload.streamed;
-    if (!streamed) return this.exchange(mc, this.request(mc, 'address-only'), signal, (http, req, options) => http.open(req, options));
-    const request = this.request(mc, 'address-only', true);
-    if (streamed.length !== undefined) request.headers['content-length'] = String(streamed.length);
-    if (streamed.stream === null) delete request.headers['content-type'];
-    return this.exchange(mc, { ...request, body: streamed.stream }, signal, (http, req, options) => http.open(req, options));
+    let request = this.request(mc, 'address-only', streamed !== undefined);
+    if (streamed) {
+      if (streamed.length !== undefined) request.headers['content-length'] = String(streamed.length);
+      if (streamed.stream === null) delete request.headers['content-type'];
+      request = { ...request, body: streamed.stream };
+    }
+    return this.exchange(mc, request, signal, (http, req, options) => http.open(req, options));
   }
 
   private async exchange<T extends { status: number; headers: Record<string, string>; body: unknown }>(

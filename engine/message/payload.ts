@@ -188,7 +188,7 @@ export class Payload {
     const s = this.state;
     if (s.kind === 'raw' && s.bytes.length > 0) {
       const text = s.bytes.toString('utf8');
-      if ((formatOf(this.contentType) ?? sniffFormat(text)) === 'json') return text;
+      if (this.rawFormat(text) === 'json') return text;
     }
     this.build();
     if (this.state.kind === 'json') return this.state.body.text();
@@ -263,6 +263,11 @@ export class Payload {
     this.jsonView = undefined;
   }
 
+  /** The format of raw bytes: the content type's, else what the text looks like. */
+  private rawFormat(text: string): PayloadFormat | undefined {
+    return formatOf(this.contentType) ?? sniffFormat(text);
+  }
+
   /** Parses raw bytes according to the content type they came with. */
   private build(): void {
     const s = this.state;
@@ -273,8 +278,7 @@ export class Payload {
       return;
     }
     const text = s.bytes.toString('utf8');
-    const format = formatOf(this.contentType) ?? sniffFormat(text);
-    switch (format) {
+    switch (this.rawFormat(text)) {
       case 'json':
         this.state = { kind: 'json', body: JsonBody.received(s.bytes, text, this.limits.maxJsonDepth, this.limits.maxJsonValues) };
         return;

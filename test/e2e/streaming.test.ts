@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { call, configFolder, eventually, InProcessGateway, SYNAPSE_NS } from './support/harness.js';
+import { configFolder, eventually, InProcessGateway, SYNAPSE_NS } from './support/harness.js';
 
 /**
  * What streams and what is read whole (docs/gateway.md): a request body nobody mediates streams to the backend
@@ -77,7 +77,7 @@ afterAll(async () => {
   folder?.remove();
 });
 
-/** POSTs `first`, waits until `ready()` holds, then sends `rest`; resolves with the answer's status. */
+/** POSTs `first`, waits until `ready()` holds (polled), then sends `rest`; resolves with the answer's status. */
 function postInTwoParts(path: string, headers: Record<string, string>, first: Buffer, rest: Buffer, ready: () => boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${gw.url}${path}`, { method: 'POST', agent: false, headers }, (res) => {
@@ -115,7 +115,8 @@ describe('request bodies nobody mediates', () => {
     expect(backend.bodies.at(-1)!.toString()).toBe('first part;second part');
   });
 
-  test('64 KiB or less: read whole and sent as it came, with its content type', async () => {
+  test('64 KiB or less: read whole before anything goes to the backend, and sent as it came', async () => {
+    backend.received = 0;
     let contentType: string | undefined;
     backend.respond = (req, res) => {
       contentType = req.headers['content-type'];
@@ -126,10 +127,20 @@ describe('request bodies nobody mediates', () => {
         res.end();
       });
     };
-    const body = JSON.stringify({ a: 'x'.repeat(60 * 1024) });
-    const r = await call(`${gw.url}/plain/v1/small`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    expect(r.status).toBe(200);
-    expect(backend.bodies.at(-1)!.toString()).toBe(body);
+    const body = Buffer.from(JSON.stringify({ a: 'x'.repeat(60 * 1024) }));
+    const half = body.length >> 1;
+    // Streamed, the first half would be at the backend within milliseconds; read whole, nothing is sent yet.
+    const started = Date.now();
+    let receivedEarly = -1;
+    const afterWaiting = () => {
+      if (Date.now() - started < 200) return false;
+      receivedEarly = backend.received;
+      return true;
+    };
+    const status = await postInTwoParts('/plain/v1/small', { 'content-type': 'application/json', 'content-length': String(body.length) }, body.subarray(0, half), body.subarray(half), afterWaiting);
+    expect(receivedEarly).toBe(0);
+    expect(status).toBe(200);
+    expect(backend.bodies.at(-1)).toEqual(body);
     expect(contentType).toBe('application/json');
   });
 });

@@ -13,39 +13,8 @@ export const SECRETS_ENV = { CLUSTER_CLIENT_SECRET: CLIENT.secret, CLUSTER_POST_
  */
 export function clusterApis(idp: AuthorizationServer, backend: ProtectedBackend): Record<string, string> {
   return {
-    'apis/protected.yaml': `
-name: ProtectedAPI
-context: /protected
-version: 1.0.0
-endpoint:
-  url: ${backend.url}/api
-  authentication:
-    oauth:
-      clientCredentials:
-        clientId: ${CLIENT.id}
-        clientSecret: \${env:CLUSTER_CLIENT_SECRET}
-        tokenUrl: ${idp.tokenUrl}
-resources:
-  - { path: /*, methods: [GET] }
-`,
-    'apis/lease.yaml': `
-name: LeaseAPI
-context: /lease
-version: 1.0.0
-endpoint:
-  url: ${backend.url}/api
-  authentication:
-    oauth:
-      clientCredentials:
-        clientId: ${POST_CLIENT.id}
-        clientSecret: \${env:CLUSTER_POST_SECRET}
-        tokenUrl: ${idp.tokenUrl}
-        authMode: payload
-        connectionTimeout: 1000
-        socketTimeout: 1500
-resources:
-  - { path: /*, methods: [GET] }
-`,
+    'apis/protected.yaml': oauthApi('ProtectedAPI', '/protected', backend, CLIENT.id, 'CLUSTER_CLIENT_SECRET', idp.tokenUrl),
+    'apis/lease.yaml': oauthApi('LeaseAPI', '/lease', backend, POST_CLIENT.id, 'CLUSTER_POST_SECRET', idp.tokenUrl, ['authMode: payload', 'connectionTimeout: 1000', 'socketTimeout: 1500']),
     'apis/ping.yaml': `
 name: PingAPI
 context: /ping
@@ -67,4 +36,23 @@ export function pingFlow(marker: string): string {
   </payloadFactory>
   <respond/>
 </sequence>`;
+}
+
+/** An API in front of the protected backend with first-class client_credentials authentication. */
+function oauthApi(name: string, context: string, backend: ProtectedBackend, clientId: string, secretEnv: string, tokenUrl: string, settings: string[] = []): string {
+  return `
+name: ${name}
+context: ${context}
+version: 1.0.0
+endpoint:
+  url: ${backend.url}/api
+  authentication:
+    oauth:
+      clientCredentials:
+        clientId: ${clientId}
+        clientSecret: \${env:${secretEnv}}
+        tokenUrl: ${tokenUrl}
+${settings.map((line) => `        ${line}\n`).join('')}resources:
+  - { path: /*, methods: [GET] }
+`;
 }
